@@ -1,0 +1,5 @@
+import sys
+
+from credit_macros.cli import main
+
+sys.exit(main())

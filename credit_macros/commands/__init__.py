@@ -1,0 +1,1 @@
+"""One module per CLI sub-command; ``credit_macros.cli`` discovers them."""

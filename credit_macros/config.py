@@ -1,0 +1,212 @@
+"""Settings that differ per office, read from ``config.toml``.
+
+The package embeds ``default_config.toml``; a user file overrides it key by key. Every key a
+user writes must exist in the default (except inside the open tables listed in ``OPEN_TABLES``)
+and have the default's type, so a typo stops with a Chinese message naming key and line.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import sys
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from credit_macros.errors import UserError
+
+DEFAULT_NAME = "config.toml"
+# Tables whose keys the user chooses (unit names, years, enumeration names, event types).
+OPEN_TABLES = {
+    ("units",),
+    ("calendar", "years"),
+    ("enumerations",),
+    ("deadlines", "event_workdays"),
+}
+DATE_LISTS = {("calendar", "extra_holidays"), ("calendar", "extra_workdays")}
+
+
+def default_text() -> str:
+    return resources.files("credit_macros").joinpath("default_config.toml").read_text("utf-8")
+
+
+class Config(dict):
+    """The merged settings (a plain nested dict) plus where they came from."""
+
+    def __init__(self, data: dict, source: Path | None, notice: str | None = None):
+        super().__init__(data)
+        self.source = source
+        self.notice = notice
+
+    @property
+    def source_label(self) -> str:
+        return str(self.source) if self.source else "内置默认配置"
+
+    def unit_contact(self, unit: str) -> dict:
+        """Contact settings of a member unit (empty strings where not configured)."""
+        entry = self["units"].get(unit, {})
+        return {k: entry.get(k, "") for k in ("contact", "phone", "email")}
+
+    def color(self, name: str) -> str:
+        return self["colors"][name]
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load ``path`` (or ``./config.toml``) over the embedded default.
+
+    A missing file falls back to the default and sets ``notice`` (shown once by the caller).
+    """
+    default = tomllib.loads(default_text())
+    candidate = Path(path) if path else Path.cwd() / DEFAULT_NAME
+    if not candidate.exists():
+        where = f"配置文件 {candidate} 不存在" if path else f"当前目录没有 {DEFAULT_NAME}"
+        return Config(default, None, f"提示：{where}，使用内置默认配置。")
+    try:
+        text = candidate.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"配置文件 {candidate} 不是 UTF-8 编码，请用记事本“另存为 UTF-8”后重试。")
+    except OSError as exc:
+        raise UserError(f"无法读取配置文件 {candidate}：{exc.strerror}。")
+    try:
+        user = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        raise UserError(
+            f"配置文件 {candidate} 第 {line} 行格式错误（{exc.msg if hasattr(exc, 'msg') else exc}），"
+            "请对照 config.toml 中的示例修改。"
+        )
+    merged = copy.deepcopy(default)
+    _merge(merged, user, (), candidate, text)
+    _check_units(merged, candidate, text)
+    return Config(merged, candidate)
+
+
+def _line_from_message(message: str) -> str:
+    m = re.search(r"line (\d+)", message)
+    return m.group(1) if m else "?"
+
+
+def _key_line(text: str, path: tuple[str, ...]) -> int | str:
+    """Best-effort line number of the last key of ``path`` in the TOML text."""
+    key = path[-1]
+    pattern = re.compile(r'^\s*(\[+\s*)?("?)' + re.escape(key) + r'\2\s*(=|\]|\.)')
+    dotted = re.compile(r"\.\s*\"?" + re.escape(key) + r"\"?\s*(=|\])")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.search(line) or dotted.search(line):
+            return number
+    return "?"
+
+
+def _where(path: tuple[str, ...], file: Path, text: str) -> str:
+    return f"配置文件 {file} 第 {_key_line(text, path)} 行的“{'.'.join(path)}”"
+
+
+_TYPE_NAMES = {bool: "true/false", int: "整数", float: "数字", str: "带引号的文字", list: "列表 [...]", dict: "表 [...]"}
+
+
+def _merge(base: dict, user: dict, path: tuple[str, ...], file: Path, text: str) -> None:
+    for key, value in user.items():
+        here = path + (key,)
+        if key not in base:
+            if path in OPEN_TABLES:
+                if isinstance(value, dict) and path != ("enumerations",):
+                    base[key] = {}
+                    _merge_open(base[key], value, here, file, text)
+                else:
+                    _check_open_scalar(value, here, file, text)
+                    base[key] = value
+                continue
+            known = "、".join(base) or "（无）"
+            raise UserError(f"{_where(here, file, text)}不是可用的设置项，可用的有：{known}。请检查拼写。")
+        expected = base[key]
+        if isinstance(expected, dict):
+            if not isinstance(value, dict):
+                raise UserError(f"{_where(here, file, text)}应为一个表（[{'.'.join(here)}]）。")
+            _merge(expected, value, here, file, text)
+            continue
+        if not _same_type(expected, value):
+            raise UserError(
+                f"{_where(here, file, text)}应为{_TYPE_NAMES.get(type(expected), type(expected).__name__)}，"
+                f"现在是 {value!r}。"
+            )
+        if here in DATE_LISTS:
+            _check_dates(value, here, file, text)
+        base[key] = value
+
+
+def _merge_open(base: dict, value: dict, path: tuple[str, ...], file: Path, text: str) -> None:
+    """Entries of open tables: units.<name> {contact, phone, email}; calendar.years.<year> {holidays, workdays}."""
+    allowed = {
+        ("units",): {"contact": str, "phone": str, "email": str},
+        ("calendar", "years"): {"holidays": list, "workdays": list},
+    }[path[:-1]]
+    if path[:-1] == ("calendar", "years") and not re.fullmatch(r"\d{4}", path[-1]):
+        raise UserError(f"{_where(path, file, text)}应为四位年份，如 [calendar.years.2027]。")
+    for key, item in value.items():
+        here = path + (key,)
+        if key not in allowed:
+            raise UserError(f"{_where(here, file, text)}不是可用的设置项，可用的有：{'、'.join(allowed)}。")
+        if not isinstance(item, allowed[key]):
+            raise UserError(f"{_where(here, file, text)}应为{_TYPE_NAMES[allowed[key]]}。")
+        if allowed[key] is list:
+            _check_dates(item, here, file, text, year=int(path[-1]) if path[0] == "calendar" else None)
+        base[key] = item
+
+
+def _check_open_scalar(value, path, file, text) -> None:
+    if path[:-1] == ("deadlines", "event_workdays"):
+        if not (isinstance(value, int) and not isinstance(value, bool) and 0 < value < 400):
+            raise UserError(f"{_where(path, file, text)}应为 1 到 399 之间的工作日天数。")
+    elif path[:-1] == ("enumerations",):
+        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise UserError(f"{_where(path, file, text)}应为文字列表，如 [\"市级\", \"区级\"]。")
+    else:
+        raise UserError(f"{_where(path, file, text)}应为一个表（[{'.'.join(path)}]）。")
+
+
+def _same_type(expected, value) -> bool:
+    if isinstance(expected, bool) or isinstance(value, bool):
+        return isinstance(expected, bool) and isinstance(value, bool)
+    if isinstance(expected, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(expected))
+
+
+def _check_dates(values: list, path, file, text, year: int | None = None) -> None:
+    for item in values:
+        if isinstance(item, dt.date) and not isinstance(item, dt.datetime):
+            day = item
+        else:
+            try:
+                day = dt.date.fromisoformat(str(item))
+            except ValueError:
+                raise UserError(f"{_where(path, file, text)}中的 {item!r} 不是日期，请写成 \"YYYY-MM-DD\"。")
+        if year is not None and day.year != year:
+            raise UserError(f"{_where(path, file, text)}中的 {item} 不属于 {year} 年。")
+
+
+def _check_units(merged: dict, file: Path, text: str) -> None:
+    from credit_macros.catalogue import units as unitlib
+
+    for name in list(merged["units"]):
+        resolved = unitlib.resolve(name)
+        if len(resolved) != 1:
+            raise UserError(
+                f"{_where(('units', name), file, text)}不是成员单位名称，请使用“成员单位”表中的规范名称。"
+            )
+        canonical = resolved[0]
+        if canonical != name:
+            merged["units"][canonical] = merged["units"].pop(name)
+
+
+def parse_date_list(values) -> list[dt.date]:
+    """Dates of a validated date list (TOML may give date objects or strings)."""
+    return [v if isinstance(v, dt.date) else dt.date.fromisoformat(v) for v in values]
+
+
+def print_notice_once(config: Config, stream=sys.stderr) -> None:
+    if config.notice:
+        print(config.notice, file=stream)
+        config.notice = None

@@ -1,0 +1,30 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="credit-macros",
+    version="0.1.0",
+    description="信用台账助手：沣西新城社会信用体系建设台账的 Excel 加载项与命令行工具",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["credit_macros", "credit_macros.*"]),
+    package_data={"credit_macros": ["*.toml", "catalogue/*.toml", "addin/*.toml", "addin/*.bas", "addin/*.xml"]},
+    install_requires=[
+        "xlwings>=0.33",
+        "openpyxl>=3.1",
+        "pandas>=2.0",
+        "numpy>=1.24",
+        "python-dateutil>=2.8",
+        "chinesecalendar>=1.9",
+        "holidays>=0.50",
+        "python-stdnum>=1.19",
+        "python-calamine>=0.2",
+        "olefile>=0.46",
+        "extract-msg>=0.48",
+        "python-docx>=1.1",
+    ],
+    extras_require={
+        "test": ["pytest>=7", "aiosmtpd>=1.4", "oletools>=0.60", "frictionless>=5.0"],
+    },
+    entry_points={"console_scripts": ["credit-macros=credit_macros.cli:main"]},
+)
