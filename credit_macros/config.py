@@ -92,7 +92,7 @@ def _key_line(text: str, path: tuple[str, ...]) -> int | str:
     """Best-effort line number of the last key of ``path`` in the TOML text."""
     key = path[-1]
     pattern = re.compile(r'^\s*(\[+\s*)?("?)' + re.escape(key) + r'\2\s*(=|\]|\.)')
-    dotted = re.compile(r"\.\s*\"?" + re.escape(key) + r"\"?\s*(=|\])")
+    dotted = re.compile(r"\.\s*\"?" + re.escape(key) + r"\"?\s*(=|\]|\.)")
     for number, line in enumerate(text.splitlines(), start=1):
         if pattern.search(line) or dotted.search(line):
             return number
@@ -109,6 +109,8 @@ _TYPE_NAMES = {bool: "true/false", int: "整数", float: "数字", str: "带引�
 def _merge(base: dict, user: dict, path: tuple[str, ...], file: Path, text: str) -> None:
     for key, value in user.items():
         here = path + (key,)
+        if key not in base and here in OPEN_TABLES:
+            base[key] = {}
         if key not in base:
             if path in OPEN_TABLES:
                 if isinstance(value, dict) and path != ("enumerations",):
