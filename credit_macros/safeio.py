@@ -32,6 +32,16 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.bak{path.suffix}")
 
 
+def _copy_mode(original: Path, tmp: Path) -> None:
+    """mkstemp creates 0600 files; give the new file the original's mode, or the umask default."""
+    if original.exists():
+        shutil.copymode(original, tmp)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None], backup: bool = True) -> Path | None:
     """Call ``write(tmp)`` to produce the new file, then replace ``path`` with it.
 
@@ -53,6 +63,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], backup: bool =
     saved = None
     try:
         write(tmp)
+        _copy_mode(path, tmp)
         if backup and path.exists():
             saved = backup_path(path)
             shutil.copy2(path, saved)

@@ -1,0 +1,137 @@
+"""Build the master tracker (信用体系建设台账) and the blank templates a unit fills.
+
+``build_master(config)`` returns an openpyxl Workbook; ``write_build(out, config)`` writes the
+master and the nine blank templates atomically. The content is a pure function of the
+catalogue and the config, so the committed files under ``workbooks/`` can be checked for
+staleness by rebuilding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from credit_macros import catalogue
+from credit_macros.catalogue import tasks as tasklib
+from credit_macros.catalogue import units as unitlib
+from credit_macros.safeio import atomic_write
+from credit_macros.workbook import styles
+from credit_macros.workbook.template_sheet import ListSheet, write_template_sheet
+
+MASTER_NAME = "信用体系建设台账.xlsx"
+GUIDE_SHEET = "说明"
+KEY_TASK_SHEET = "重点任务"
+MAIN_TASK_SHEET = "主要任务"
+UNIT_SHEET = "成员单位"
+
+
+def blank_name(template: catalogue.Template) -> str:
+    return f"附件{template.number} {template.title}.xlsx"
+
+
+def guide_lines(config, template: catalogue.Template | None = None) -> list[str]:
+    office = config["office"]
+    day = config["deadlines"]["monthly_due_day"]
+    lines = [
+        f"{office['district']}社会信用体系建设台账" if template is None else template.label,
+        "",
+        "填写说明",
+        "1. 每行填写一条信息；表头请勿修改、删除或调换顺序。",
+        "2. 选中表头或单元格会出现填写提示；带下拉箭头的列请从列表中选择。",
+        "3. 统一社会信用代码、身份证号、文书号、户号等列已设为文本格式，请直接输入，不要粘贴为数字，"
+        "否则18位号码会变成 6.1E+17 且末几位丢失。",
+        "4. 日期请填写为 2023-06-01 这样的日期。",
+        f"5. 每月{day}日前将上月数据报送{office['host_unit']}（{office['office_name']}）；"
+        "遇节假日顺延至下一个工作日。季度事项于每季度最后一个月月底前报送。",
+        "6. 报送时请直接回复邮件并附上本工作簿，文件名保留单位名称和所属月份。",
+    ]
+    if office.get("contact") or office.get("phone"):
+        lines.append(f"联系人：{office.get('contact', '')}  电话：{office.get('phone', '')}  邮箱：{office.get('email', '')}")
+    return lines
+
+
+def _write_guide(ws, lines: list[str]) -> None:
+    ws.column_dimensions["A"].width = 110
+    for r, line in enumerate(lines, start=1):
+        cell = ws.cell(r, 1, line)
+        cell.alignment = styles.WRAP_TOP
+        cell.font = styles.TITLE_FONT if r == 1 else (styles.HEADER_FONT if line == "填写说明" else styles.BODY_FONT)
+
+
+def _write_table(ws, headers: list[tuple[str, int]], rows: list[list], config) -> None:
+    for c, (name, width) in enumerate(headers, start=1):
+        styles.style_header(ws.cell(1, c, name), config.color("header"))
+        ws.column_dimensions[get_column_letter(c)].width = width
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(r, c, value)
+            cell.alignment = styles.WRAP_TOP
+            cell.border = styles.BORDER
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, len(rows) + 1)}"
+
+
+KEY_TASK_HEADERS = [("编号", 8), ("一级指标", 22), ("二级指标", 22), ("具体措施", 60), ("责任部门", 40), ("完成时限", 22)]
+MAIN_TASK_HEADERS = [("序号", 6), ("类别", 24), ("任务", 50), ("责任单位", 36), ("配合单位", 24), ("完成时限", 36)]
+UNIT_HEADERS = [("序号", 6), ("成员单位", 40), ("简称", 16), ("负责报送的模板", 40), ("联系人", 10), ("电话", 16), ("邮箱", 28)]
+
+
+def key_task_rows() -> list[list]:
+    return [
+        [t.id, t.level1, t.level2, t.measure, "、".join(t.units) + ("；另：" + "、".join(t.unknown_units) if t.unknown_units else ""), t.time_limit_text]
+        for t in tasklib.key_tasks()
+    ]
+
+
+def unit_templates(unit: str) -> list[str]:
+    """Template keys a member unit reports, from the 重点任务 that link templates to units."""
+    keys = {key for task in tasklib.key_tasks() if unit in task.units for key in task.templates}
+    return [t.key for t in catalogue.templates() if t.key in keys]
+
+
+def build_master(config) -> Workbook:
+    wb = Workbook()
+    _write_guide(wb.active, guide_lines(config))
+    wb.active.title = GUIDE_SHEET
+    _write_table(wb.create_sheet(KEY_TASK_SHEET), KEY_TASK_HEADERS, key_task_rows(), config)
+    lists = ListSheet(wb)
+    for template in catalogue.templates():
+        write_template_sheet(wb.create_sheet(template.sheet), template, config, lists)
+    main_rows = [
+        [t.no, t.section, t.title, "、".join(t.lead_units), t.support_text, t.time_limit_text] for t in tasklib.main_tasks()
+    ]
+    _write_table(wb.create_sheet(MAIN_TASK_SHEET), MAIN_TASK_HEADERS, main_rows, config)
+    unit_rows = []
+    for unit in unitlib.all_units():
+        contact = config.unit_contact(unit.name)
+        unit_rows.append([unit.order, unit.name, unit.short, "、".join(unit_templates(unit.name)),
+                          contact["contact"], contact["phone"], contact["email"]])
+    _write_table(wb.create_sheet(UNIT_SHEET), UNIT_HEADERS, unit_rows, config)
+    wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
+    return wb
+
+
+def build_blank(template: catalogue.Template, config, unit: str = "") -> Workbook:
+    """A workbook with one template sheet (and its hidden lists), for a unit to fill."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = template.sheet
+    lists = ListSheet(wb)
+    write_template_sheet(ws, template, config, lists, unit=unit)
+    _write_guide(wb.create_sheet(GUIDE_SHEET), guide_lines(config, template))
+    return wb
+
+
+def write_build(out: Path, config, blanks_dir: Path | None = None) -> list[Path]:
+    """Write the master to ``out`` and the blank templates to ``blanks_dir``; returns the paths."""
+    written = [out]
+    atomic_write(out, lambda tmp: build_master(config).save(tmp))
+    if blanks_dir is not None:
+        for template in catalogue.templates():
+            path = blanks_dir / "空白模板" / blank_name(template)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, lambda tmp, t=template: build_blank(t, config).save(tmp))
+            written.append(path)
+    return written
