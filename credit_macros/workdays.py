@@ -73,6 +73,12 @@ from credit_macros.config import parse_date_list
 from credit_macros.errors import UserError
 
 SOURCES = ("package", "config", "provisional")
+SOURCE_LABELS = {
+    "package": "国家放假安排（chinese-calendar 程序包）",
+    "config": "config.toml 中填写的放假安排",
+    "provisional": "暂定（仅周末和法定节假日，未含调休）",
+}
+WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
 _DAY = "datetime64[D]"
 # 1970-01-01, day 0 of numpy's calendar, was a Thursday (Monday = 0).
@@ -124,6 +130,27 @@ def _year_of(days: np.ndarray) -> np.ndarray:
 def _as_days(dates) -> np.ndarray:
     """``dates`` (dates, ISO strings, datetime64 values, pandas objects) as a 1-d datetime64[D] array."""
     return np.atleast_1d(np.asarray(dates, dtype=_DAY))
+
+
+def describe(day: dt.date) -> str:
+    """A date as shown to users.
+
+    >>> describe(dt.date(2026, 10, 10))
+    '2026-10-10（星期六）'
+    """
+    return f"{day.isoformat()}（{WEEKDAY_NAMES[day.weekday()]}）"
+
+
+def provisional_notice(years: list[int]) -> str:
+    """The note attached to results that depend on years without a known holiday notice.
+
+    >>> provisional_notice([2027])
+    '（暂定：2027 年放假安排尚未发布，按周末和法定节假日推算，未含调休；国务院办公厅通知发布后，请在 config.toml 的 [calendar.years.2027] 中填写放假日和调休上班日。）'
+    """
+    listed = "、".join(str(y) for y in years)
+    tables = "、".join(f"[calendar.years.{y}]" for y in years)
+    return (f"（暂定：{listed} 年放假安排尚未发布，按周末和法定节假日推算，未含调休；"
+            f"国务院办公厅通知发布后，请在 config.toml 的 {tables} 中填写放假日和调休上班日。）")
 
 
 def _check_disjoint(off: set, on: set, where: str) -> None:
