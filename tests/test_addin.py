@@ -194,6 +194,24 @@ def test_compound_file_writer_round_trips_through_olefile():
     for name, data in tree["store"].items():
         assert ole.openstream(f"store/{name}").read() == data
     assert len(ole.listdir()) == 3 + 20
+    for storage in (ole.root, ole.direntries[ole.root.kids_dict["store"].sid]):
+        names, black_heights = [], set()
+
+        def walk(sid: int, blacks: int, parent_red: bool) -> None:
+            if sid == olefile.NOSTREAM:
+                black_heights.add(blacks)
+                return
+            entry = ole.direntries[sid]
+            red = entry.color == 0  # MS-CFB: 0 red, 1 black
+            assert not (red and parent_red), f"{entry.name}: red child of a red node"
+            walk(entry.sid_left, blacks + (not red), red)
+            names.append(entry.name)
+            walk(entry.sid_right, blacks + (not red), red)
+
+        walk(storage.sid_child, 0, False)
+        # MS-CFB order: shorter names first, then upper-cased names; every path equally black
+        assert names == sorted(names, key=lambda n: (len(n), n.upper()))
+        assert len(black_heights) == 1
     ole.close()
 
 
