@@ -72,7 +72,6 @@ import numpy as np
 from credit_macros.config import parse_date_list
 from credit_macros.errors import UserError
 
-SOURCES = ("package", "config", "provisional")
 SOURCE_LABELS = {
     "package": "国家放假安排（chinese-calendar 程序包）",
     "config": "config.toml 中填写的放假安排",
@@ -90,10 +89,8 @@ def _package_years() -> dict[int, tuple[frozenset, frozenset]]:
     """chinese-calendar's data by year: (days off, working days) as declared by the notices."""
     from chinese_calendar import constants
 
-    years: dict[int, tuple[set, set]] = {}
     first, last = min(constants.holidays).year, max(constants.holidays).year
-    for year in range(first, last + 1):
-        years[year] = (set(), set())
+    years: dict[int, tuple[set, set]] = {year: (set(), set()) for year in range(first, last + 1)}
     for day in constants.holidays:
         years[day.year][0].add(day)
     for day in constants.workdays:
@@ -153,7 +150,7 @@ def provisional_notice(years: list[int]) -> str:
             f"国务院办公厅通知发布后，请在 config.toml 的 {tables} 中填写放假日和调休上班日。）")
 
 
-def _check_disjoint(off: set, on: set, where: str) -> None:
+def _check_disjoint(off: frozenset, on: frozenset, where: str) -> None:
     both = sorted(off & on)
     if both:
         raise UserError(
@@ -173,10 +170,10 @@ class Calendar:
                  plan_year: int | None = None):
         self._extra_off = frozenset(extra_holidays)
         self._extra_on = frozenset(extra_workdays)
-        _check_disjoint(set(self._extra_off), set(self._extra_on), "[calendar] 的 extra_holidays / extra_workdays")
+        _check_disjoint(self._extra_off, self._extra_on, "[calendar] 的 extra_holidays / extra_workdays")
         self._config_years = {int(y): (frozenset(off), frozenset(on)) for y, (off, on) in (years or {}).items()}
         for year, (off, on) in self._config_years.items():
-            _check_disjoint(set(off), set(on), f"[calendar.years.{year}]")
+            _check_disjoint(off, on, f"[calendar.years.{year}]")
         self._flags: dict[int, np.ndarray] = {}
         today = dt.date.today().year
         self._first = self._last = None
