@@ -48,17 +48,24 @@ def describe_problem(path: Path) -> str | None:
 
 def read_grids(path: str | Path) -> dict[str, list[list]]:
     """Every sheet as a grid of values starting at A1 (rows of equal length; empty = "")."""
+    return read_book(path)[0]
+
+
+def read_book(path: str | Path) -> tuple[dict[str, list[list]], dict[str, list]]:
+    """``read_grids`` plus each sheet's merged ranges ``((row0, col0), (row1, col1))``, 0-based
+    inclusive (empty where the format does not say)."""
     path = Path(path)
     problem = describe_problem(path)
     if problem:
         raise UserError(problem)
     try:
         book = CalamineWorkbook.from_path(str(path))
-        grids = {}
+        grids, merged = {}, {}
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
             grids[name] = sheet.to_python(skip_empty_area=False)
-        return grids
+            merged[name] = list(sheet.merged_cell_ranges or ())
+        return grids, merged
     except UserError:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged files

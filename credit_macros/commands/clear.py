@@ -1,0 +1,25 @@
+"""``credit-macros clear FILE``: remove the marks ``check --in-place`` wrote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from credit_macros.inplace import clear_marks
+
+NAME = "clear"
+HELP = "清除 check --in-place 写入的标记：恢复原有填充色和批注，删除“校验结果”工作表"
+ORDER = 21
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("file", metavar="FILE", type=Path, help="做过校验标注的工作簿（.xlsx、.xlsm）")
+
+
+def run(args, ctx) -> int:
+    path: Path = args.file
+    backup = clear_marks(path)
+    if backup is None:
+        print(f"文件 {path} 中没有校验标记，无需清除，文件未改动。", file=ctx.out)
+    else:
+        print(f"已清除校验标记，恢复原有填充色和批注：{path}（清除前的版本已备份为 {backup.name}）", file=ctx.out)
+    return 0

@@ -1,0 +1,180 @@
+"""File adapter for ``check --in-place`` and ``clear``: paint marks into the workbook, take them
+out again (openpyxl).
+
+Only fills and notes of the marked cells change, plus two sheets of ours: 「校验结果」 (one row
+per finding, with a link to the cell, and counts per sheet) and the hidden 「_校验标记」, which
+remembers every marked cell's original fill and note. Before marking again, and on ``clear``,
+each cell that still carries our mark gets its original fill and note back, so check → fix →
+check leaves no stale marks and the user's own colours and notes survive. Values, formulas
+(and text that starts with "="), other sheets, data validations, widths and number formats are
+not touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.fills import Fill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.xml.functions import fromstring, tostring
+
+from credit_macros.errors import UserError
+from credit_macros.safeio import atomic_write, refuse_if_locked
+from credit_macros.validate.findings import ERROR, SEVERITY_LABELS, WARNING, Report
+from credit_macros.validate.marks import AUTHOR, marks_from
+from credit_macros.validate.rules import OWN_SHEETS
+from credit_macros.xlsxio import WRITABLE, describe_problem
+
+RESULT_SHEET, BOOK_SHEET = OWN_SHEETS
+BOOK_HEADER = ("工作表", "单元格", "标记颜色", "原填充", "原批注", "原批注作者", "原批注宽", "原批注高")
+RESULT_HEADER = ("序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明")
+SUMMARY_HEADER = ("工作表", "识别为模板", "数据行数", "错误", "警告")
+ORIGINAL_NOTE = "\n——原批注——\n"
+LINK_FONT = Font(color="0563C1", underline="single")
+BOLD = Font(bold=True)
+
+
+def ensure_writable(path: Path) -> None:
+    """Refuse, before anything is read or written, files we cannot mark: unreadable ones, .xls
+    and workbooks Excel or WPS holds open."""
+    problem = describe_problem(path)
+    if problem:
+        raise UserError(problem)
+    if path.suffix.lower() not in WRITABLE:
+        raise UserError(f"文件 {path.name} 是旧版 {path.suffix} 格式，写入标记需要 .xlsx：请在 Excel 中“另存为”Excel 工作簿（.xlsx）后再运行"
+                        "（校验时不带 --in-place 可以只查看结果）。")
+    refuse_if_locked(path)
+
+
+def _open(path: Path):
+    ensure_writable(path)
+    try:
+        return load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", rich_text=True)
+    except Exception as exc:  # openpyxl raises many types for damaged parts
+        raise UserError(f"文件 {path.name} 无法打开以写入标记（{exc}），原文件未改动。请用 Excel 打开后另存为 .xlsx 再试。")
+
+
+def _text(ws, row: int, col: int, value):
+    """Write a value as it is: strings stay text even when they start with "="."""
+    cell = ws.cell(row=row, column=col, value=value)
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
+def _restore(wb) -> bool:
+    """Give every cell still carrying our mark its original fill and note; drop our sheets.
+    Returns whether there was anything of ours."""
+    if BOOK_SHEET in wb.sheetnames:
+        for sheet, ref, colour, fill, note, author, width, height in wb[BOOK_SHEET].iter_rows(min_row=2, values_only=True):
+            if sheet not in wb.sheetnames or not ref:
+                continue
+            cell = wb[sheet][ref]
+            if cell.comment is not None and cell.comment.author == AUTHOR:
+                cell.comment = Comment(note, author or "", width=int(width or 144), height=int(height or 79)) if note else None
+            current = cell.fill
+            if isinstance(current, PatternFill) and current.fill_type == "solid" and (current.fgColor.rgb or "")[-6:].upper() == colour:
+                cell.fill = Fill.from_tree(fromstring(fill)) if fill else PatternFill()
+    found = False
+    for name in OWN_SHEETS:
+        if name in wb.sheetnames:
+            found = True
+            active = wb.active
+            wb.remove(wb[name])
+            if active is None or active.title == name or wb.active is None:
+                _activate_first(wb)
+    return found
+
+
+def _activate_first(wb) -> None:
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = False
+    visible = next(i for i, ws in enumerate(wb.worksheets) if ws.sheet_state == "visible")
+    wb.active = visible
+    wb.worksheets[visible].sheet_view.tabSelected = True
+
+
+def _anchors(wb):
+    """(sheet, cell) → the top-left cell of the merged range holding it (or the cell)."""
+    hidden = {}
+    for ws in wb.worksheets:
+        for merged in ws.merged_cells.ranges:
+            top_left = merged.start_cell.coordinate
+            for row, col in merged.cells:
+                hidden[(ws.title, f"{get_column_letter(col)}{row}")] = top_left
+    return lambda sheet, cell: hidden.get((sheet, cell), cell)
+
+
+def _mark(wb, report: Report, config) -> None:
+    colours = {ERROR: config["colors"]["error"].upper()[-6:], WARNING: config["colors"]["warning"].upper()[-6:]}
+    fills = {s: PatternFill("solid", fgColor=c) for s, c in colours.items()}
+    book = wb.create_sheet(BOOK_SHEET)
+    book.sheet_state = "hidden"
+    book.append(BOOK_HEADER)
+    for r, mark in enumerate(marks_from(report.findings, _anchors(wb)), start=2):
+        cell = wb[mark.sheet][mark.cell]
+        old = cell.comment
+        original = tostring(cell.fill.to_tree()).decode() if cell.has_style and cell.fill != PatternFill() else ""
+        record = (mark.sheet, mark.cell, colours[mark.severity], original,
+                  old.text if old else "", old.author if old else "", old.width if old else "", old.height if old else "")
+        for c, value in enumerate(record, start=1):
+            _text(book, r, c, value)
+        cell.fill = fills[mark.severity]
+        note = mark.note + (ORIGINAL_NOTE + old.text if old else "")
+        cell.comment = Comment(note, AUTHOR, width=320, height=max(80, 20 * note.count("\n") + 40))
+
+
+def _results(wb, report: Report) -> None:
+    ws = wb.create_sheet(RESULT_SHEET)
+    c = report.counts
+    _text(ws, 1, 1, f"信用台账助手 校验结果：错误 {c[ERROR]} 处，警告 {c[WARNING]} 处。点击“单元格”可跳到该处；"
+                    "改正后再校验一次，本表和标记会自动更新；运行 clear 可清除全部标记。").font = BOLD
+    for col, title in enumerate(SUMMARY_HEADER, start=1):
+        _text(ws, 3, col, title).font = BOLD
+    row = 4
+    for sheet, template in report.sheets.items():
+        for col, value in enumerate((sheet, template, report.rows.get(sheet, 0), c["sheets"][sheet][ERROR], c["sheets"][sheet][WARNING]), start=1):
+            _text(ws, row, col, value)
+        row += 1
+    for sheet in report.skipped:
+        _text(ws, row, 1, sheet)
+        _text(ws, row, 2, "不是报送模板，未检查")
+        row += 1
+    row += 1
+    for col, title in enumerate(RESULT_HEADER, start=1):
+        _text(ws, row, col, title).font = BOLD
+    ws.freeze_panes = ws.cell(row=row + 1, column=1)
+    for n, f in enumerate(report.findings, start=1):
+        row += 1
+        for col, value in enumerate((n, f.sheet, f.cell, f.row, f.column, SEVERITY_LABELS[f.severity], f.rule, f.message), start=1):
+            _text(ws, row, col, value)
+        link = ws.cell(row=row, column=3)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet.replace(chr(39), chr(39) * 2)}'!{f.cell}")
+        link.font = LINK_FONT
+    for letter, width in zip("ABCDEFGH", (8, 18, 10, 8, 24, 8, 16, 90)):
+        ws.column_dimensions[letter].width = width
+
+
+def apply_marks(path: str | Path, report: Report, config) -> Path | None:
+    """Replace earlier marks by the marks of ``report`` and save (atomic, with backup).
+    Returns the backup path."""
+    path = Path(path)
+    wb = _open(path)
+    _restore(wb)
+    _mark(wb, report, config)
+    _results(wb, report)
+    return atomic_write(path, wb.save)
+
+
+def clear_marks(path: str | Path) -> Path | None:
+    """Remove all our marks and sheets, restoring the user's fills and notes. Returns the backup
+    path, or None when the file had no marks (then it is not rewritten)."""
+    path = Path(path)
+    wb = _open(path)
+    if not _restore(wb):
+        return None
+    return atomic_write(path, wb.save)

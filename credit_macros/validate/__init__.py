@@ -1,0 +1,12 @@
+"""数据校验: validate template rows where they are, without Excel.
+
+``validate_grids(grids, as_of, config)`` recognises each sheet's template by its headers and
+returns a ``Report`` of ``Finding`` objects; ``validate_table`` does one table. ``marks`` turns
+findings into cell marks (colour + note) for the file adapter (``credit_macros.inplace``) and the
+ribbon. Nothing here imports openpyxl or xlwings.
+"""
+
+from credit_macros.validate.findings import ERROR, WARNING, Finding, Report
+from credit_macros.validate.rules import OWN_SHEETS, validate_grids, validate_table
+
+__all__ = ["ERROR", "WARNING", "Finding", "Report", "OWN_SHEETS", "validate_grids", "validate_table"]

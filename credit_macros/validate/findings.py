@@ -1,0 +1,99 @@
+"""What validation finds: ``Finding`` (one problem in one cell) and ``Report`` (all of them).
+
+A finding names the sheet, the cell, the row, the column header, a short stable rule code and a
+Chinese message a clerk understands. A report counts them per sheet and severity, serialises to
+JSON (``to_dict``) and renders as Chinese text (``render``).
+
+>>> f = Finding("行政强制", "B5", 5, "行政相对人代码", "uscc-checksum", ERROR,
+...             "第5行「行政相对人代码」：统一社会信用代码校验位错误，应为 X，请核对后重新录入")
+>>> r = Report([f], sheets={"行政强制": "附件2 行政强制信息模板"}, rows={"行政强制": 3}, source="a.xlsx")
+>>> r.counts
+{'error': 1, 'warning': 0, 'sheets': {'行政强制': {'error': 1, 'warning': 0}}}
+>>> print(r.render())
+文件 a.xlsx：
+  工作表「行政强制」识别为 附件2 行政强制信息模板，3 行数据：错误 1 处，警告 0 处
+共发现错误 1 处、警告 0 处：
+  [错误] 「行政强制」B5 第5行「行政相对人代码」：统一社会信用代码校验位错误，应为 X，请核对后重新录入
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    sheet: str
+    cell: str  # A1 style
+    row: int  # 1-based sheet row
+    column: str  # template column name (or the header text of an extra column)
+    rule: str  # short stable code: required, uscc-checksum, date-future, ...
+    severity: str  # ERROR or WARNING
+    message: str  # Chinese, names row and column and says what to do
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def render(self) -> str:
+        return f"[{SEVERITY_LABELS[self.severity]}] 「{self.sheet}」{self.cell} {self.message}"
+
+
+@dataclass
+class Report:
+    """Findings of one workbook (or of the sheets asked for).
+
+    ``sheets`` maps each checked sheet to the template it was recognised as, ``rows`` to its
+    number of data rows; ``skipped`` lists sheets that are no template.
+    """
+
+    findings: list[Finding]
+    sheets: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    source: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def counts(self) -> dict:
+        per_sheet = {s: {ERROR: 0, WARNING: 0} for s in self.sheets}
+        for f in self.findings:
+            per_sheet.setdefault(f.sheet, {ERROR: 0, WARNING: 0})[f.severity] += 1
+        return {
+            ERROR: sum(c[ERROR] for c in per_sheet.values()),
+            WARNING: sum(c[WARNING] for c in per_sheet.values()),
+            "sheets": per_sheet,
+        }
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.source,
+            "findings": [f.to_dict() for f in self.findings],
+            "counts": self.counts,
+            "sheets": [{"sheet": s, "template": t, "rows": self.rows.get(s, 0)} for s, t in self.sheets.items()],
+            "skipped": list(self.skipped),
+        }
+
+    def summary_lines(self) -> list[str]:
+        counts = self.counts["sheets"]
+        lines = [
+            f"工作表「{s}」识别为 {t}，{self.rows.get(s, 0)} 行数据：错误 {counts[s][ERROR]} 处，警告 {counts[s][WARNING]} 处"
+            for s, t in self.sheets.items()
+        ]
+        lines += [f"工作表「{s}」不是报送模板（表头不符），未检查" for s in self.skipped]
+        return lines
+
+    def render(self) -> str:
+        head = [f"文件 {self.source}：" if self.source else "校验结果："]
+        head += ["  " + line for line in self.summary_lines()]
+        if self.ok:
+            return "\n".join(head + ["未发现问题。"])
+        c = self.counts
+        head.append(f"共发现错误 {c[ERROR]} 处、警告 {c[WARNING]} 处：")
+        return "\n".join(head + ["  " + f.render() for f in self.findings])

@@ -1,0 +1,510 @@
+"""The rule engine: every check follows from the catalogue's column types, never from a sheet.
+
+Per column type (``templates.toml``):
+
+========== =================================================================================
+required   a required cell is blank                                      ``required``
+text       a ``text`` column (文书号, 户号) holding a number ≥ 1e15      ``precision-lost``
+uscc       GB 32100 through ``stdnum.cn.uscc``                ``uscc-format`` ``uscc-checksum``
+party_code by 行政相对人类别: 组织 → USCC; 个体工商户 → USCC or a 15-digit 注册号
+           (``party-regno``, warning); 自然人 → 身份证号; unknown → either  (``party-code``)
+id_number  by 证件类型: 身份证 → GB 11643 through ``stdnum.cn.ric`` (``id-format``,
+           ``id-checksum``, ``id-birthdate``, ``id-region`` warning, ``id-old`` warning);
+           other types by pattern (``id-pattern``)
+codes      uscc/party_code/id_number/phone: full-width characters, spaces, line breaks
+           (``fullwidth``, warning); a number ≥ 1e15 (``precision-lost``)
+date       a real date, an Excel serial or typed text (``date-invalid``); after ``as_of``
+           unless ``future_ok`` (``date-future``); template ``order`` (``date-order``)
+yesno/enum one of the enumeration's values (``enum``); free-text enumerations only when the
+           config gives a list
+number     a number ≥ 0 (``number``)
+series     "2022-01: 0; 2022-02: 15288.8" — months ascending, no repeats, amounts ≥ 0 (``series``)
+phone      mobile 1[3-9]+9 digits or landline 0xx(x)-7/8 digits[-ext] (``phone``)
+========== =================================================================================
+
+Per template: ``cross_rules`` (``cross-required``), ``natural_key`` (``duplicate``), missing
+columns (``missing-column``, one per column), extra columns (``extra-column``, warning), merged
+cells in the data area (``merged-cell``). Rows blank in every template column are skipped.
+
+The hot path works column by column and checks each distinct value once (codes and dates
+repeat); ``Finding`` objects are made only for bad cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections import defaultdict
+from typing import Callable, Iterable
+
+import stdnum.cn.ric as ric
+import stdnum.cn.uscc as uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+
+from credit_macros.catalogue import Column, Template, enum_values
+from credit_macros.table import Table, col_letter, find_table, is_blank
+from credit_macros.validate import values
+from credit_macros.validate.findings import ERROR, WARNING, Finding, Report
+from credit_macros.errors import UserError
+
+Problem = tuple[str, str, str]  # (rule, severity, detail in Chinese)
+Check = Callable[[object], tuple[Problem, ...]]
+OK: tuple[Problem, ...] = ()
+
+ORG, PERSON, INDIVIDUAL = "法人及非法人组织", "自然人", "个体工商户"
+ID_CARD = "身份证"
+CODE_TYPES = ("uscc", "party_code", "id_number", "phone")
+
+
+def _problem(rule: str, detail: str, severity: str = ERROR) -> tuple[Problem, ...]:
+    return ((rule, severity, detail),)
+
+
+# --- codes -------------------------------------------------------------------------------------
+
+def uscc_problems(code: str) -> tuple[Problem, ...]:
+    """GB 32100 统一社会信用代码 (already cleaned).
+
+    >>> uscc_problems("91610000MA6TXXXX00")
+    ()
+    >>> uscc_problems("91610000MA6TXXXX0X")[0][:2], uscc_problems("9161")[0][0]
+    (('uscc-checksum', 'error'), 'uscc-format')
+    """
+    try:
+        uscc.validate(code)
+    except InvalidChecksum:
+        return _problem("uscc-checksum", f"统一社会信用代码 {code} 校验位错误，按前17位应为 {uscc.calc_check_digit(code)}，请核对后重新录入")
+    except ValidationError:
+        if len(code) != 18:
+            return _problem("uscc-format", f"统一社会信用代码应为18位，现为{len(code)}位（{code}），请核对后重新录入")
+        return _problem("uscc-format", f"统一社会信用代码 {code} 含不允许的字符（前8位为数字，其余为数字或除 I、O、Z、S、V 外的大写字母），请核对后重新录入")
+    return OK
+
+
+def ric_problems(code: str, as_of: dt.date) -> tuple[Problem, ...]:
+    """GB 11643 居民身份证号码 (already cleaned): check digit, a real birth date not after
+    ``as_of``, a known region (warning).
+
+    >>> ric_problems("610102199001011231", dt.date(2024, 1, 1))
+    ()
+    >>> [p[0] for p in ric_problems("610102199001011232", dt.date(2024, 1, 1))]
+    ['id-checksum']
+    >>> [p[0] for p in ric_problems("610102199002301230", dt.date(2024, 1, 1))]
+    ['id-birthdate']
+    >>> [p[:2] for p in ric_problems("999999199001011238", dt.date(2024, 1, 1))]
+    [('id-region', 'warning')]
+    """
+    if len(code) == 15 and code.isdigit():
+        return _problem("id-old", f"{code} 是15位旧身份证号，请改填18位身份证号", WARNING)
+    try:
+        ric.validate(code)
+    except InvalidChecksum:
+        return _problem("id-checksum", f"身份证号 {code} 校验位错误，按前17位应为 {ric.calc_check_digit(code)}，请核对后重新录入")
+    except InvalidComponent:
+        try:
+            ric.get_birth_date(code)
+        except InvalidComponent:
+            return _problem("id-birthdate", f"身份证号 {code} 第7–14位 {code[6:14]} 不是真实的出生日期，请核对后重新录入")
+        return _problem("id-region", f"身份证号 {code} 前6位 {code[:6]} 不是已知的行政区划代码，请核对", WARNING)
+    except ValidationError:
+        return _problem("id-format", f"身份证号应为18位（17位数字加1位数字或X），现为「{code}」，请核对后重新录入")
+    if ric.get_birth_date(code) > as_of:
+        return _problem("id-birthdate", f"身份证号 {code} 的出生日期 {ric.get_birth_date(code)} 晚于今天，请核对后重新录入")
+    return OK
+
+
+def _party_problems(kind: str, code: str, as_of: dt.date) -> tuple[Problem, ...]:
+    """行政相对人代码 by 行政相对人类别."""
+    if kind == ORG:
+        return uscc_problems(code)
+    if kind == PERSON:
+        return ric_problems(code, as_of)
+    if kind == INDIVIDUAL and len(code) == 15 and code.isdigit():
+        return _problem("party-regno", f"个体工商户填的是15位注册号 {code}，请改填18位统一社会信用代码", WARNING)
+    if kind == INDIVIDUAL:
+        return uscc_problems(code)
+    if not (uscc_problems(code) and ric_problems(code, as_of)):
+        return OK
+    return _problem("party-code", f"「{code}」既不是有效的统一社会信用代码，也不是有效的身份证号，请核对；并填写“行政相对人类别”")
+
+
+def _id_problems(kind: str, code: str, as_of: dt.date) -> tuple[Problem, ...]:
+    """证件号码 by 证件类型 (unknown or blank type: only the cleaning checks)."""
+    if kind == ID_CARD:
+        return ric_problems(code, as_of)
+    if kind in values.ID_PATTERNS:
+        pattern, hint = values.ID_PATTERNS[kind]
+        if not pattern.fullmatch(code):
+            return _problem("id-pattern", f"「{code}」不符合{kind}的格式（应为{hint}），请核对证件类型和号码")
+    return OK
+
+
+def _phone_problems(code: str) -> tuple[Problem, ...]:
+    if values.is_phone(code):
+        return OK
+    return _problem("phone", f"「{code}」不是有效的电话号码，手机填11位（如 13912345678），座机带区号（如 029-88886666），请核对")
+
+
+def _code_check(column: Column, check_text: Callable[[str], tuple[Problem, ...]]) -> Check:
+    """Cleaning checks shared by code columns, then ``check_text`` on the cleaned code."""
+
+    def check(value) -> tuple[Problem, ...]:
+        if values.lost_precision(value):
+            return _precision_lost(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = values.number_text(value)
+        else:
+            text = values.text_of(value)
+        odd = values.odd_characters(text)
+        found = _problem("fullwidth", f"「{text.strip()}」含{odd}，请删除空格和换行、改为半角字符", WARNING) if odd else OK
+        return found + check_text(values.clean_code(text))
+
+    return _blank_aware(column, check)
+
+
+def _precision_lost(value) -> tuple[Problem, ...]:
+    return _problem(
+        "precision-lost",
+        f"代码被 Excel 存成了数字 {values.number_text(value)}，末几位已变成 0，精度已丢失，"
+        "请以文本格式重新录入（先把单元格格式设为“文本”，再输入完整代码）",
+    )
+
+
+# --- other column types ------------------------------------------------------------------------
+
+def _blank_aware(column: Column, check: Check) -> Check:
+    """Blank cells: ``required`` if the column is, else fine; other cells go to ``check``."""
+    missing = _problem("required", "必填，不能为空，请补充") if column.required else OK
+
+    def checked(value) -> tuple[Problem, ...]:
+        if value is None or value == "" or (isinstance(value, str) and not value.strip()):
+            return missing
+        return check(value)
+
+    return checked
+
+
+def _text_check(column: Column, ctx: "_Context") -> Check:
+    def check(value) -> tuple[Problem, ...]:
+        return _precision_lost(value) if column.text and values.lost_precision(value) else OK
+
+    return _blank_aware(column, check)
+
+
+def _date_check(column: Column, ctx: "_Context") -> Check:
+    with_time = column.type == "datetime"
+    form = "日期时间（如 2023-06-01 09:30）" if with_time else "日期（如 2023-06-01）"
+
+    def check(value) -> tuple[Problem, ...]:
+        day = values.parse_date(value, with_time)
+        if day is None:
+            return _problem("date-invalid", f"「{values.text_of(value)}」不是有效的{form}，请改为真实日期")
+        plain = day.date() if isinstance(day, dt.datetime) else day
+        if plain > ctx.as_of and not column.future_ok:
+            return _problem("date-future", f"日期 {plain} 晚于 {ctx.as_of}（尚未到来），请核对")
+        return OK
+
+    return _blank_aware(column, check)
+
+
+def _enum_check(column: Column, ctx: "_Context") -> Check:
+    allowed = ctx.enum(column)
+    if allowed is None:
+        return _blank_aware(column, lambda value: OK)
+    listed = "、".join(allowed)
+
+    def check(value) -> tuple[Problem, ...]:
+        if isinstance(value, str) and value.strip() in allowed:
+            return OK
+        return _problem("enum", f"「{values.text_of(value)}」不是可选值，应为 {listed} 之一，请从下拉列表选择")
+
+    return _blank_aware(column, check)
+
+
+def _number_check(column: Column, ctx: "_Context") -> Check:
+    def check(value) -> tuple[Problem, ...]:
+        number = value
+        if isinstance(value, str):
+            try:
+                number = float(values.clean_code(value).replace(",", ""))
+            except ValueError:
+                number = None
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            return _problem("number", f"「{values.text_of(value)}」不是数字，请只填数字（不带单位）")
+        if number < 0:
+            return _problem("number", f"{values.text_of(value)} 不能为负数，请核对")
+        return OK
+
+    return _blank_aware(column, check)
+
+
+def _series_check(column: Column, ctx: "_Context") -> Check:
+    def check(value) -> tuple[Problem, ...]:
+        problem = values.series_problem(values.text_of(value))
+        if problem:
+            return _problem("series", f"{problem}；应写成“2022-01: 0; 2022-02: 15288.8”（月份从早到晚，金额不为负），请修改")
+        return OK
+
+    return _blank_aware(column, check)
+
+
+def _uscc_check(column: Column, ctx: "_Context") -> Check:
+    return _code_check(column, uscc_problems)
+
+
+def _phone_check(column: Column, ctx: "_Context") -> Check:
+    return _code_check(column, _phone_problems)
+
+
+TYPE_CHECKS: dict[str, Callable[[Column, "_Context"], Check]] = {
+    "text": _text_check,
+    "uscc": _uscc_check,
+    "phone": _phone_check,
+    "date": _date_check,
+    "datetime": _date_check,
+    "yesno": _enum_check,
+    "enum": _enum_check,
+    "number": _number_check,
+    "series": _series_check,
+}
+# Types whose check depends on another column of the same row: (enumeration of that column, check).
+KEYED_CHECKS: dict[str, tuple[str, Callable[[str, str, dt.date], tuple[Problem, ...]]]] = {
+    "party_code": ("行政相对人类别", _party_problems),
+    "id_number": ("证件类型", _id_problems),
+}
+
+
+class _Context:
+    def __init__(self, as_of: dt.date, config):
+        self.as_of = as_of
+        self.config = config
+
+    def enum(self, column: Column) -> list[str] | None:
+        return enum_values(column.enum or "是否", self.config)
+
+    def keyed(self, column: Column, kind: str) -> Check:
+        problems = KEYED_CHECKS[column.type][1]
+        return _code_check(column, lambda code: problems(kind, code, self.as_of))
+
+
+# --- the engine --------------------------------------------------------------------------------
+
+def _scan(values_: list, check: Check, hits: list, c: int, column: str) -> None:
+    """Append (row index, sheet column, column name, problem) for each bad value; one check per
+    distinct value."""
+    cache: dict = {}
+    get = cache.get
+    for i, value in enumerate(values_):
+        if value is True or value is False:  # True == 1 would share 1's cache entry
+            found = check(value)
+        else:
+            found = get(value)
+            if found is None:
+                found = cache[value] = check(value)
+        if found:
+            for problem in found:
+                hits.append((i, c, column, problem))
+
+
+def _companion(template: Template, enum: str, column: Column) -> Column | None:
+    """The column saying which kind of code ``column`` holds (same name prefix preferred)."""
+    candidates = [c for c in template.columns if c.enum == enum]
+    prefix = column.name[:2]
+    candidates.sort(key=lambda c: not c.name.startswith(prefix))
+    return candidates[0] if candidates else None
+
+
+def _scan_keyed(table: Table, column: Column, ctx: _Context, hits: list) -> None:
+    enum, _ = KEYED_CHECKS[column.type]
+    companion = _companion(table.template, enum, column)
+    c = table.columns[column.name]
+    codes = table.column_values(column.name)
+    if companion is None or companion.name not in table.columns:
+        kinds = [""] * len(codes)
+    else:
+        kinds = [k.strip() if isinstance(k, str) else "" for k in table.column_values(companion.name)]
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for i, kind in enumerate(kinds):
+        by_kind[kind].append(i)
+    for kind, rows in by_kind.items():
+        found: list = []
+        _scan([codes[i] for i in rows], ctx.keyed(column, kind), found, c, column.name)
+        hits.extend((rows[i], c_, name, problem) for i, c_, name, problem in found)
+
+
+def _scan_cross(table: Table, hits: list) -> None:
+    for rule in table.template.cross_rules:
+        if rule.when_column not in table.columns:
+            continue
+        when = table.column_values(rule.when_column)
+        if rule.filled:
+            active = [i for i, v in enumerate(when) if not is_blank(v)]
+            condition = f"已填写「{rule.when_column}」"
+        else:
+            wanted = set(rule.equals)
+            active = [i for i, v in enumerate(when) if isinstance(v, str) and v.strip() in wanted]
+            condition = None
+        for name in rule.require:
+            column = table.template.column(name)
+            if column.required or name not in table.columns:
+                continue  # ``required`` / ``missing-column`` already say it
+            c = table.columns[name]
+            for i in active:
+                if is_blank(table.rows[i][c] if c < len(table.rows[i]) else None):
+                    said = condition or f"「{rule.when_column}」为“{str(when[i]).strip()}”"
+                    hits.append((i, c, name, ("cross-required", ERROR, f"{said}时必须填写「{name}」，请补充")))
+
+
+def _scan_order(table: Table, hits: list) -> None:
+    for earlier, later in table.template.order:
+        if earlier not in table.columns or later not in table.columns:
+            continue
+        first = _dates(table.column_values(earlier))
+        second = _dates(table.column_values(later))
+        c = table.columns[later]
+        for i, (a, b) in enumerate(zip(first, second)):
+            if a is not None and b is not None and b < a:
+                hits.append((i, c, later, ("date-order", ERROR, f"{b} 早于「{earlier}」{a}，「{later}」不能早于「{earlier}」，请核对两个日期")))
+
+
+def _dates(column: list) -> list:
+    cache: dict = {}
+    result = []
+    for value in column:
+        if value not in cache:
+            cache[value] = None if isinstance(value, bool) else values.parse_date(value)
+        result.append(cache[value])
+    return result
+
+
+def _key_text(value) -> str:
+    day = values.parse_date(value) if not isinstance(value, str) else None
+    return day.isoformat() if day else values.clean_code(values.text_of(value))
+
+
+def _scan_duplicates(table: Table, hits: list) -> None:
+    names = [n for n in table.template.natural_key if n in table.columns]
+    if not names or len(names) < len(table.template.natural_key):
+        return
+    cache: dict = {}
+    columns = []
+    for name in names:
+        keyed = []
+        for value in table.column_values(name):
+            if value not in cache:
+                cache[value] = "" if is_blank(value) else _key_text(value)
+            keyed.append(cache[value])
+        columns.append(keyed)
+    seen: dict[tuple, int] = {}
+    c = table.columns[names[0]]
+    label = "、".join(f"「{n}」" for n in names)
+    for i, key in enumerate(zip(*columns)):
+        if "" in key:
+            continue
+        first = seen.setdefault(key, i)
+        if first != i:
+            hits.append((i, c, names[0], ("duplicate", ERROR, f"与第{table.sheet_row(first)}行重复（{label}相同），请删除重复行或核对")))
+
+
+def _header_findings(table: Table, merged: Iterable) -> list[Finding]:
+    found = []
+    row = table.header_row
+    for name in table.missing:
+        column = table.template.column(name)
+        near = difflib.get_close_matches(name, list(table.extra), n=1, cutoff=0.5)
+        hint = f"（可能是「{near[0]}」列改了名）" if near else ""
+        severity = ERROR if column.required else WARNING
+        need = "必填列" if column.required else "列"
+        found.append(Finding(table.sheet, f"A{row}", row, name, "missing-column", severity,
+                             f"第{row}行表头缺少{need}「{name}」{hint}，请按模板恢复该列（列名须与模板一致）"))
+    for header, c in table.extra.items():
+        found.append(Finding(table.sheet, f"{col_letter(c)}{row}", row, header, "extra-column", WARNING,
+                             f"第{row}行「{header}」不是模板中的列，汇总时会被忽略；如是改名的模板列，请改回原名，否则可删除该列"))
+    by_col = {c: n for n, c in table.columns.items()}
+    for (r0, c0), (r1, c1) in merged:
+        if r1 + 1 <= table.header_row:
+            continue  # merged headers (group titles) are fine
+        ref = f"{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}"
+        name = by_col.get(c0, col_letter(c0))
+        found.append(Finding(table.sheet, f"{col_letter(c0)}{r0 + 1}", r0 + 1, name, "merged-cell", ERROR,
+                             f"第{r0 + 1}行「{name}」：数据区有合并单元格 {ref}，合并后只有左上角有值，请取消合并并在每行填写完整"))
+    return found
+
+
+def validate_table(table: Table, as_of: dt.date, config, merged: Iterable = ()) -> list[Finding]:
+    """All findings of one table, ordered by row and column.
+
+    ``merged``: the sheet's merged ranges as ``((row0, col0), (row1, col1))``, 0-based inclusive
+    (as python-calamine gives them).
+    """
+    ctx = _Context(as_of, config)
+    hits: list = []
+    for column in table.template.columns:
+        if column.name not in table.columns:
+            continue
+        if column.type in KEYED_CHECKS:
+            _scan_keyed(table, column, ctx, hits)
+        else:
+            _scan(table.column_values(column.name), TYPE_CHECKS[column.type](column, ctx), hits, table.columns[column.name], column.name)
+    _scan_cross(table, hits)
+    _scan_order(table, hits)
+    _scan_duplicates(table, hits)
+    blank_rows = _blank_rows(table, {i for i, _, _, (rule, _, _) in hits if rule == "required"})
+    hits.sort(key=lambda h: (h[0], h[1]))
+    findings = _header_findings(table, merged)
+    for i, c, name, (rule, severity, detail) in hits:
+        if i in blank_rows:
+            continue
+        row = table.sheet_row(i)
+        findings.append(Finding(table.sheet, f"{col_letter(c)}{row}", row, name, rule, severity, f"第{row}行「{name}」：{detail}"))
+    return findings
+
+
+def _blank_rows(table: Table, candidates: set[int]) -> set[int]:
+    """Rows (among ``candidates``) blank in every template column: spacing, not data."""
+    cols = list(table.columns.values())
+    return {i for i in candidates if all(is_blank(table.rows[i][c]) for c in cols if c < len(table.rows[i]))}
+
+
+def data_rows(table: Table) -> int:
+    cols = list(table.columns.values())
+    return sum(1 for row in table.rows if any(not is_blank(row[c]) for c in cols if c < len(row)))
+
+
+OWN_SHEETS = ("校验结果", "_校验标记")  # written by ``check --in-place``; never validated
+
+
+def validate_grids(grids: dict[str, list[list]], as_of: dt.date, config, only_sheet: str | None = None,
+                   merged: dict[str, list] | None = None, source: str | None = None) -> Report:
+    """Recognise each sheet's template by its headers and validate it.
+
+    ``grids``: sheet name → rows of values (as ``xlsxio.read_grids`` or xlwings give them);
+    ``merged``: sheet name → merged ranges (see ``validate_table``); ``source``: the file name
+    for messages. Raises ``UserError`` when ``only_sheet`` does not exist or is no template, or
+    when no sheet is a template.
+    """
+    from credit_macros.catalogue import templates
+
+    where = f"文件 {source} " if source else "工作簿"
+    names = [n for n in grids if n not in OWN_SHEETS]
+    if only_sheet is not None:
+        if only_sheet not in grids:
+            raise UserError(f"{where}中没有名为「{only_sheet}」的工作表，现有工作表：{'、'.join(names)}。请检查 --sheet 的名称。")
+        names = [only_sheet]
+    report = Report([], source=source)
+    for name in names:
+        table = find_table(name, grids[name])
+        if table is None:
+            report.skipped.append(name)
+            continue
+        report.sheets[name] = table.template.label
+        report.rows[name] = data_rows(table)
+        report.findings.extend(validate_table(table, as_of, config, (merged or {}).get(name, ())))
+    if not report.sheets:
+        expected = "；".join(f"{t.label}（如「{t.columns[0].name}」「{t.columns[1].name}」「{t.columns[2].name}」…）" for t in templates())
+        checked = "、".join(f"「{n}」" for n in names) or "（无）"
+        raise UserError(
+            f"{where}的工作表 {checked} 都不是报送模板：表头至少要有模板一半的列名。可识别的模板：{expected}。"
+            "请使用信用办下发的模板填写，不要改动表头。"
+        )
+    return report
