@@ -76,8 +76,8 @@ def _restore(wb) -> bool:
             cell = wb[sheet][ref]
             if cell.comment is not None and cell.comment.author == AUTHOR:
                 cell.comment = Comment(note, author or "", width=int(width or 144), height=int(height or 79)) if note else None
-            current = cell.fill
-            if isinstance(current, PatternFill) and current.fill_type == "solid" and (current.fgColor.rgb or "")[-6:].upper() == colour:
+            current = cell.fill  # a style proxy: compare its attributes, not its type
+            if getattr(current, "fill_type", None) == "solid" and str(current.fgColor.rgb or "")[-6:].upper() == colour:
                 cell.fill = Fill.from_tree(fromstring(fill)) if fill else PatternFill()
     found = False
     for name in OWN_SHEETS:

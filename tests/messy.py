@@ -18,7 +18,7 @@ from pathlib import Path
 
 import stdnum.cn.ric as ric
 import stdnum.cn.uscc as uscc
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -258,3 +258,23 @@ def build_messy(path: str | Path) -> Messy:
     _reward(wb, messy)
     wb.save(messy.path)
     return messy
+
+
+def snapshot(path: str | Path, sheets: list[str] | None = None) -> dict:
+    """Everything of the user's that marking must not change, per sheet: every cell's value and
+    type, fill, note, number format; data validations, column widths, merged ranges, state."""
+    wb = load_workbook(path, rich_text=True)
+    result = {"sheets": wb.sheetnames}
+    for ws in wb.worksheets:
+        if sheets is not None and ws.title not in sheets:
+            continue
+        result[ws.title] = {
+            "cells": {c.coordinate: (c.value, c.data_type, c.fill.fgColor.rgb if c.fill.fill_type else None,
+                                     (c.comment.text, c.comment.author) if c.comment else None, c.number_format)
+                      for row in ws.iter_rows() for c in row},
+            "validations": [(str(v.sqref), v.type, v.formula1) for v in ws.data_validations.dataValidation],
+            "widths": {k: d.width for k, d in ws.column_dimensions.items()},
+            "merged": sorted(str(m) for m in ws.merged_cells.ranges),
+            "state": ws.sheet_state,
+        }
+    return result

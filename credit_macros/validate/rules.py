@@ -377,8 +377,9 @@ def _dates(column: list) -> list:
     return result
 
 
-def _key_text(value) -> str:
-    day = values.parse_date(value) if not isinstance(value, str) else None
+def _key_text(value, is_date: bool) -> str:
+    """A natural-key part as meant: dates in any form alike, text without spaces or width."""
+    day = values.parse_date(value) if is_date else None
     return day.isoformat() if day else values.clean_code(values.text_of(value))
 
 
@@ -386,13 +387,14 @@ def _scan_duplicates(table: Table, hits: list) -> None:
     names = [n for n in table.template.natural_key if n in table.columns]
     if not names or len(names) < len(table.template.natural_key):
         return
-    cache: dict = {}
     columns = []
     for name in names:
+        is_date = table.template.column(name).type in ("date", "datetime")
+        cache: dict = {}
         keyed = []
         for value in table.column_values(name):
             if value not in cache:
-                cache[value] = "" if is_blank(value) else _key_text(value)
+                cache[value] = "" if is_blank(value) else _key_text(value, is_date)
             keyed.append(cache[value])
         columns.append(keyed)
     seen: dict[tuple, int] = {}

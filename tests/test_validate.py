@@ -1,0 +1,206 @@
+"""The rule engine on real workbooks (tests/messy.py) and on grids as the ribbon reads them."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import doctest
+import json
+
+import pytest
+
+from credit_macros.catalogue import template
+from credit_macros.config import load_config
+from credit_macros.errors import UserError
+from credit_macros.table import find_table
+from credit_macros.validate import ERROR, WARNING, findings, marks, rules, validate_grids, validate_table, values
+from credit_macros.xlsxio import read_book
+from messy import AS_OF, GOV_CODE, ORG_CODE, PERSON_ID, build_messy
+
+CONFIG = load_config()
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory):
+    return build_messy(tmp_path_factory.mktemp("messy") / "回报.xlsx")
+
+
+@pytest.fixture(scope="module")
+def report(messy):
+    grids, merged = read_book(messy.path)
+    return validate_grids(grids, messy.as_of, CONFIG, merged=merged, source=messy.path.name)
+
+
+@pytest.mark.parametrize("module", [values, findings, marks, rules])
+def test_doctests(module):
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_messy_workbook_exact_findings(messy, report):
+    assert {(f.sheet, f.cell, f.rule) for f in report.findings} == messy.expected
+
+
+def test_every_message_names_row_and_column(report):
+    for f in report.findings:
+        assert f.message.startswith(f"第{f.row}行"), f
+        assert f"「{f.column}」" in f.message, f
+        assert f.severity in (ERROR, WARNING)
+        assert f.cell.endswith(str(f.row))
+
+
+def test_sheets_recognised_by_headers_not_names(report):
+    assert report.sheets == {
+        "强制台账": "附件2 行政强制信息模板",
+        "水费": "附件6 水费缴费信息模板",
+        "信用修复": "附件9 信用修复告知书送达台账模板",
+        "行政奖励": "附件5 行政奖励信息模板",
+    }
+    assert report.skipped == ["填表说明"]
+    # the empty row inside the data and the trailing empty rows are no data
+    assert report.rows == {"强制台账": 21, "水费": 7, "信用修复": 6, "行政奖励": 2}
+
+
+def test_missing_required_column_is_one_finding_per_column(report):
+    missing = [f for f in report.findings if f.rule == "missing-column"]
+    assert [(f.column, f.severity) for f in missing] == [("行政强制依据", ERROR), ("行政机关名称", ERROR)]
+    assert "执法机关名称" in missing[1].message  # the renamed column is named as the likely cause
+
+
+def test_counts_and_json(report):
+    counts = report.counts
+    assert counts["sheets"]["信用修复"] == {ERROR: 5, WARNING: 1}
+    assert counts[ERROR] + counts[WARNING] == len(report.findings)
+    data = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
+    assert set(data["findings"][0]) == {"sheet", "cell", "row", "column", "rule", "severity", "message"}
+    assert data["counts"] == counts
+
+
+def test_grids_with_none_for_empty_cells_give_the_same_findings(messy, report):
+    """xlwings reads empty cells as None, calamine as ""."""
+    grids, merged = read_book(messy.path)
+    as_none = {s: [[None if v == "" else v for v in row] for row in g] for s, g in grids.items()}
+    again = validate_grids(as_none, messy.as_of, CONFIG, merged=merged)
+    assert again.findings == report.findings
+
+
+def _table(key: str, rows: list[dict]):
+    t = template(key)
+    names = [c.name for c in t.columns]
+    grid = [names] + [[""] * len(names)] * (t.header_rows - 1) + [[row.get(n, "") for n in names] for row in rows]
+    return find_table("S", grid)
+
+
+def _rules(key: str, rows: list[dict], config=CONFIG, as_of=AS_OF) -> set[tuple[int, str, str]]:
+    """(data row 1.., column, rule) of each finding."""
+    table = _table(key, rows)
+    return {(f.row - table.header_row, f.column, f.rule) for f in validate_table(table, as_of, config)}
+
+
+TECH = {"企业名称": "某公司", "统一社会信用代码": ORG_CODE, "是否属于国家级高新技术企业": "是"}
+
+
+@pytest.mark.parametrize("code, rule", [
+    (ORG_CODE, None),
+    (f" {ORG_CODE}", "fullwidth"),
+    (ORG_CODE.lower(), None),
+    (ORG_CODE[:-1] + "I", "uscc-format"),
+    (6.10102199001011e17, "precision-lost"),
+    (916101001234567.0, "uscc-format"),  # 15 digits fit in a number but are no USCC
+])
+def test_uscc_column(code, rule):
+    assert _rules("科技研发", [{**TECH, "统一社会信用代码": code}]) == ({(1, "统一社会信用代码", rule)} if rule else set())
+
+
+@pytest.mark.parametrize("kind, number, rule", [
+    ("身份证", PERSON_ID, None),
+    ("身份证", PERSON_ID[:-1] + "X", "id-checksum"),
+    ("身份证", "610102900101123", "id-old"),
+    ("护照号", "E12345678", None),
+    ("港澳居民来往内地通行证", "H12345678", None),
+    ("港澳居民来往内地通行证", "12345678", "id-pattern"),
+    ("台湾居民来往大陆通行证", "12345678", None),
+    ("外国人永久居留身份证", "USA123456789012", None),
+    ("外国人永久居留身份证", "US12345", "id-pattern"),
+])
+def test_id_number_checked_by_its_type(kind, number, rule):
+    row = {"行政相对人名称": "某公司", "行政相对人类别": "法人及非法人组织", "行政相对人代码": ORG_CODE,
+           "法定代表人姓名": "张三", "法定代表人证件类型": kind, "法定代表人证件号码": number,
+           "行政确认文号": "1号", "确认事项名称": "x", "确认种类": "x", "确认内容": "x", "确认日期": "2023-6-1",
+           "确认机关名称": "x", "确认机关代码": GOV_CODE, "数据来源单位名称": "x", "数据来源单位代码": GOV_CODE}
+    assert _rules("行政确认", [row]) == ({(1, "法定代表人证件号码", rule)} if rule else set())
+
+
+def test_birth_date_after_as_of_is_no_real_birth_date():
+    from messy import with_ric_check
+
+    born_later = with_ric_check("61010220240101123")
+    assert rules.ric_problems(born_later, dt.date(2023, 12, 31))[0][0] == "id-birthdate"
+    assert rules.ric_problems(born_later, dt.date(2024, 1, 2)) == ()
+
+
+def test_party_code_of_unknown_category_accepts_uscc_or_id():
+    t = template("行政强制")
+    check = rules._Context(AS_OF, CONFIG).keyed(t.column("行政相对人代码"), "")
+    assert check(ORG_CODE) == () and check(PERSON_ID) == ()
+    assert check("12345")[0][0] == "party-code"
+
+
+def test_free_text_enumeration_is_checked_only_when_config_lists_values():
+    row = {"行政相对人名称": "某公司", "行政相对人类别": "法人及非法人组织", "行政相对人代码": ORG_CODE, "法定代表人姓名": "张三",
+           "认定文书号": "1号", "奖励名称": "x", "奖励事项": "x", "奖励级别": "新城级", "奖励授予日期": "2023-6-1",
+           "授予机构名称": "x", "授予机构代码": GOV_CODE, "数据来源单位名称": "x", "数据来源单位代码": GOV_CODE}
+    assert _rules("行政奖励", [row]) == set()
+    config = copy.deepcopy(CONFIG)
+    config["enumerations"]["奖励级别"] = ["国家级", "省级", "市级", "区级"]
+    assert _rules("行政奖励", [row], config) == {(1, "奖励级别", "enum")}
+    assert _rules("行政奖励", [{**row, "奖励级别": "省级"}], config) == set()
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("029-88886666", True), ("02988886666", True), ("0915-1234567", True), ("029-88886666-801", True),
+    ("13912345678", True), ("12912345678", False), ("88886666", False), ("029-886", False),
+])
+def test_phone_numbers(text, ok):
+    row = {"企业名称": "x", "统一社会信用代码": ORG_CODE, "行政处罚决定书文号": "1号", "信用修复告知文书文号": "1号",
+           "行政处罚信息可修复日期": "2023-6-1", "送达日期": "2023-6-2", "送达方式": "直接送达", "送达人": "a",
+           "签收人": "b", "联系电话": text}
+    assert _rules("信用修复告知书", [row]) == (set() if ok else {(1, "联系电话", "phone")})
+
+
+@pytest.mark.parametrize("value, rule", [
+    ("2023年6月1日", None), ("2023.6.1", None), ("2023/6/1", None), (45078, None), (dt.datetime(2023, 6, 1, 8), None),
+    ("2023.6.31", "date-invalid"), ("上月", "date-invalid"), ("2023-07-16", "date-future"), ("2023-07-15", None),
+])
+def test_dates(value, rule):
+    row = {"企业名称": "x", "统一社会信用代码": ORG_CODE, "行政处罚决定书文号": "1号", "信用修复告知文书文号": "1号",
+           "行政处罚信息可修复日期": "2023-5-1", "送达日期": value, "送达方式": "直接送达", "送达人": "a", "签收人": "b"}
+    assert _rules("信用修复告知书", [row]) == ({(1, "送达日期", rule)} if rule else set())
+
+
+def test_duplicates_on_natural_key_compare_dates_and_text_as_meant():
+    row = {"行政相对人名称": "某公司", "行政相对人类别": "法人及非法人组织", "行政相对人代码": ORG_CODE, "法定代表人姓名": "张三",
+           "检查形式": "x", "检查方式": "x", "监督检查内容": "x", "检查结果": "x", "关联文书号": "检〔2023〕1号",
+           "监督检查日期": "2023-6-1", "监督检查机关名称": "x", "监督检查机关代码": GOV_CODE,
+           "数据来源单位名称": "x", "数据来源单位代码": GOV_CODE}
+    same = {**row, "行政相对人名称": " 某公司", "监督检查日期": dt.date(2023, 6, 1)}
+    other_day = {**row, "监督检查日期": "2023-6-2"}
+    assert _rules("行政检查", [row, same, other_day]) == {(2, "行政相对人名称", "duplicate")}
+
+
+def test_no_template_sheet_lists_what_was_expected():
+    with pytest.raises(UserError) as info:
+        validate_grids({"Sheet1": [["姓名", "年龄"], ["张三", 3]]}, AS_OF, CONFIG, source="x.xlsx")
+    message = info.value.message
+    assert "x.xlsx" in message and "「Sheet1」" in message
+    assert "附件1 行政裁决信息模板" in message and "附件9 信用修复告知书送达台账模板" in message
+
+
+def test_only_sheet(messy):
+    grids, merged = read_book(messy.path)
+    one = validate_grids(grids, messy.as_of, CONFIG, only_sheet="水费", merged=merged)
+    assert list(one.sheets) == ["水费"] and {f.sheet for f in one.findings} == {"水费"}
+    with pytest.raises(UserError, match="没有名为「不存在」的工作表"):
+        validate_grids(grids, messy.as_of, CONFIG, only_sheet="不存在")
+    with pytest.raises(UserError, match="不是报送模板"):
+        validate_grids(grids, messy.as_of, CONFIG, only_sheet="填表说明")
