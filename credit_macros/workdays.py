@@ -362,3 +362,21 @@ class Calendar:
         index = self._cum[a:b] - (self._cum[a - 1] if a else 0)
         days = (self._origin + np.arange(a, b)).astype(dt.date)
         return [(d, int(i), bool(w), bool(p)) for d, i, w, p in zip(days, index, self._work[a:b], self._prov[a:b])]
+
+
+def coverage_lines(calendar: Calendar, years, config) -> list[str]:
+    """Chinese lines describing where each year's days come from (CLI ``calendar`` and the
+    ribbon's 日历状态 button show the same text)."""
+    rows = calendar.coverage(years)
+    lines = [f"工作日历（配置：{config.source_label}）"]
+    for row in rows:
+        lines.append(f"{row['year']} 年：{SOURCE_LABELS[row['source']]}；周一至周五放假 {row['holidays']} 天，"
+                     f"周末调休上班 {row['workdays_on_weekend']} 天，全年工作日 {row['workdays']} 天。")
+    section = config["calendar"]
+    extra = (len(section["extra_holidays"]), len(section["extra_workdays"]))
+    if any(extra):
+        lines.append(f"本地调整（config.toml [calendar]）：额外放假 {extra[0]} 天，额外上班 {extra[1]} 天，已计入上表。")
+    pending = [row["year"] for row in rows if row["provisional"]]
+    if pending:
+        lines.append(f"涉及这些年份的期限均标为暂定。{provisional_notice(pending)}")
+    return lines

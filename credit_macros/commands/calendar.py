@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from credit_macros.errors import UserError
-from credit_macros.workdays import SOURCE_LABELS, Calendar, provisional_notice
+from credit_macros.workdays import Calendar, coverage_lines
 
 NAME = "calendar"
 HELP = "查看工作日历：各年份放假安排的来源（程序包 / 配置 / 暂定）、放假天数和调休上班天数"
@@ -30,19 +30,9 @@ def years_to_show(text: str | None, config) -> range:
 
 def run(args, ctx) -> int:
     calendar = Calendar.from_config(ctx.config)
-    rows = calendar.coverage(years_to_show(args.year, ctx.config))
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False), file=ctx.out)
+        print(json.dumps(calendar.coverage(years_to_show(args.year, ctx.config)), ensure_ascii=False), file=ctx.out)
         return 0
-    print(f"工作日历（配置：{ctx.config.source_label}）", file=ctx.out)
-    for row in rows:
-        print(f"{row['year']} 年：{SOURCE_LABELS[row['source']]}；周一至周五放假 {row['holidays']} 天，"
-              f"周末调休上班 {row['workdays_on_weekend']} 天，全年工作日 {row['workdays']} 天。", file=ctx.out)
-    section = ctx.config["calendar"]
-    extra = (len(section["extra_holidays"]), len(section["extra_workdays"]))
-    if any(extra):
-        print(f"本地调整（config.toml [calendar]）：额外放假 {extra[0]} 天，额外上班 {extra[1]} 天，已计入上表。", file=ctx.out)
-    pending = [row["year"] for row in rows if row["provisional"]]
-    if pending:
-        print(f"涉及这些年份的期限均标为暂定。{provisional_notice(pending)}", file=ctx.out)
+    for line in coverage_lines(calendar, years_to_show(args.year, ctx.config), ctx.config):
+        print(line, file=ctx.out)
     return 0

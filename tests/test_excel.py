@@ -1,0 +1,213 @@
+"""The ribbon functions, run through xlwings' remote engine on real workbooks.
+
+Each test turns a workbook into the JSON payload Excel sends, calls the very function behind a
+ribbon button and checks the actions it queued: which cells get marked, which notes are added,
+what the message box says — and that the number of actions does not grow with the rows.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections import Counter
+
+import openpyxl
+import pytest
+import xlwings as xw
+
+from credit_macros import catalogue, excel
+from credit_macros.config import load_config
+from credit_macros.validate import validate_grids
+from credit_macros.validate.marks import marks_from
+from credit_macros.xlsxio import read_grids
+from messy import build_messy
+from remote import actions, book, payload
+
+
+def _by(acts, func):
+    return [a for a in acts if a["func"] == func]
+
+
+def _layer_marks(acts, sheet_positions):
+    """(sheet, cell) → word, from the setValues actions on our hidden layer sheets."""
+    found = {}
+    for a in _by(acts, "setValues"):
+        name = sheet_positions.get(a["sheet_position"], "")
+        if not name.startswith(excel.LAYER_PREFIX):
+            continue
+        for r, row in enumerate(a["values"]):
+            for c, value in enumerate(row):
+                if value:
+                    cell = f"{openpyxl.utils.get_column_letter(a['start_column'] + c + 1)}{a['start_row'] + r + 1}"
+                    found[(name[len(excel.LAYER_PREFIX):], cell)] = value
+    return found
+
+
+def _positions(wb_payload, acts):
+    """Sheet position → name, including the sheets the actions add (always at the end here)."""
+    names = [s["name"] for s in wb_payload["sheets"]]
+    for a in _by(acts, "addSheet"):
+        if a["args"][1] not in names:
+            names.insert(a["args"][0], a["args"][1])
+    return dict(enumerate(names))
+
+
+@pytest.fixture()
+def messy(tmp_path):
+    return build_messy(tmp_path / "退回.xlsx")
+
+
+def test_check_all_marks_exactly_the_findings(messy):
+    data = payload(messy.path)
+    wb = xw.Book(json=copy.deepcopy(data))
+    report = excel.check_all(wb)
+    acts = actions(wb)
+    expected = validate_grids(read_grids(messy.path), dt.date.today(), load_config())
+    assert {(f.sheet, f.cell, f.rule) for f in report.findings} == {(f.sheet, f.cell, f.rule) for f in expected.findings}
+    marks = {(m.sheet, m.cell): m for m in marks_from(expected.findings)}
+    layer = _layer_marks(acts, _positions(data, acts))
+    assert set(layer) == set(marks)
+    user_notes = {(s["name"], n["address"]) for s in data["sheets"] for n in s["notes"]}
+    for key, word in layer.items():
+        assert word.rstrip("*") == ("错误" if marks[key].severity == "error" else "警告")
+        assert word.endswith("*") == (key not in user_notes)  # never overwrite the user's own note
+    notes = {(a["sheet_position"], a["args"][0]): a["args"][1] for a in _by(acts, "addNote")}
+    assert len(notes) == sum(1 for k in marks if k not in user_notes)
+    assert all(text.startswith("【信用台账助手") for text in notes.values())
+    # values of the user's sheets are never written
+    positions = _positions(data, acts)
+    written = {positions.get(a["sheet_position"]) for a in _by(acts, "setValues")}
+    assert written <= {excel.RESULT_SHEET} | {n for n in positions.values() if n.startswith(excel.LAYER_PREFIX)}
+    assert _by(acts, "setRangeColor") == []
+    alert = _by(acts, "alert")[-1]["args"][0]
+    assert f"错误 {report.counts['error']} 处" in alert and "校验结果" in alert
+
+
+def test_results_sheet_links_every_finding(messy):
+    wb = book(messy.path)
+    report = excel.check_all(wb)
+    result = [a for a in _by(actions(wb), "setValues") if a["values"] and a["values"][0] == excel.RESULT_HEADER][0]
+    rows = result["values"][1: 1 + len(report.findings)]
+    assert [(r[1], r[7]) for r in rows] == [(f.sheet, f.message) for f in report.findings]
+    assert rows[0][2] == f"=HYPERLINK(\"#'{report.findings[0].sheet}'!{report.findings[0].cell}\",\"{report.findings[0].cell}\")"
+
+
+def test_check_sheet_only_the_active_sheet(messy):
+    wb = book(messy.path, active="水费")
+    report = excel.check_sheet(wb)
+    assert set(report.sheets) == {"水费"}
+    assert {f.sheet for f in report.findings} == {"水费"}
+
+
+def test_conditional_format_layer_created_once_per_sheet(messy):
+    wb = book(messy.path)
+    excel.check_all(wb)
+    cfs = _by(actions(wb), "addConditionalFormat")
+    sheets_marked = {f.sheet for f in excel.check_all(book(messy.path)).findings}
+    assert len(cfs) == 2 * len(sheets_marked)
+    assert {cf["args"][0]["fill_color"].lower() for cf in cfs} == {"#ffc7ce", "#ffeb9c"}
+    assert all("LEFT('_标记_" in cf["args"][0]["formula"] for cf in cfs)
+
+
+def _enforcement_book(tmp_path, rows: int):
+    """A 行政强制 sheet with ``rows`` rows, of which the same three carry errors."""
+    t = catalogue.template("行政强制")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "行政强制"
+    ws.append([c.name for c in t.columns])
+    from messy import GOV_CODE, ORG_CODE
+    for i in range(rows):
+        row = {c.name: "" for c in t.columns}
+        row.update({"行政相对人名称": f"公司{i}", "行政相对人代码": ORG_CODE, "行政相对人类别": "法人及非法人组织",
+                    "法定代表人姓名": "张三", "行政强制决定文书名称": "查封决定书", "行政强制决定文书号": f"沣西强〔2023〕{i}号",
+                    "行政强制理由": "违法", "行政强制依据": "某法", "行政强制种类": "行政强制执行", "行政强制执行类型": "代履行",
+                    "行政强制内容": "代履行", "行政强制决定日期": dt.date(2023, 6, 1), "行政强制执行时间": dt.date(2023, 6, 2),
+                    "行政机关名称": "某局", "行政机关代码": GOV_CODE, "数据来源单位名称": "某局", "数据来源单位代码": GOV_CODE})
+        if i in (3, 40, 77):
+            row["行政机关代码"] = GOV_CODE[:-1] + ("0" if GOV_CODE[-1] != "0" else "1")
+        ws.append([row[c.name] for c in t.columns])
+    path = tmp_path / f"强制{rows}.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_action_count_does_not_grow_with_rows(tmp_path):
+    counts = {}
+    for rows in (100, 10_000):
+        wb = book(_enforcement_book(tmp_path, rows))
+        report = excel.check_all(wb)
+        assert {f.cell for f in report.findings} == {"U5", "U42", "U79"}
+        counts[rows] = Counter(a["func"] for a in actions(wb))
+    assert counts[100] == counts[10_000]
+    assert sum(counts[10_000].values()) < 20
+
+
+def test_second_check_and_clear(messy):
+    """A second run removes our earlier notes first; clear empties the layer and drops 校验结果."""
+    data = payload(messy.path)
+    first = xw.Book(json=copy.deepcopy(data))  # the engine updates the payload it is given
+    excel.check_all(first)
+    # what the workbook looks like after the first run: layer sheets hold the marks
+    marks = _layer_marks(actions(first), _positions(data, actions(first)))
+    for name in {s for s, _ in marks}:
+        cells = {c: w for (s, c), w in marks.items() if s == name}
+        height = max(int("".join(filter(str.isdigit, c))) for c in cells)
+        width = max(openpyxl.utils.column_index_from_string("".join(filter(str.isalpha, c))) for c in cells)
+        grid = [[""] * width for _ in range(height)]
+        for c, w in cells.items():
+            col = openpyxl.utils.column_index_from_string("".join(filter(str.isalpha, c)))
+            grid[int("".join(filter(str.isdigit, c))) - 1][col - 1] = w
+        data["sheets"].append({"name": excel.LAYER_PREFIX + name, "values": grid, "pictures": [], "tables": [],
+                               "notes": [], "notes_supported": True})
+        sheet = next(s for s in data["sheets"] if s["name"] == name)
+        sheet["notes"] += [{"address": c} for c, w in cells.items() if w.endswith("*")]
+    data["sheets"].append({"name": excel.RESULT_SHEET, "values": [excel.RESULT_HEADER], "pictures": [], "tables": [],
+                           "notes": [], "notes_supported": True})
+    second = xw.Book(json=copy.deepcopy(data))
+    excel.check_all(second)
+    acts = actions(second)
+    ours = sum(1 for w in marks.values() if w.endswith("*"))
+    assert len(_by(acts, "deleteNote")) == ours
+    assert len(_by(acts, "addNote")) == ours  # the same notes again, none lost, none doubled
+    assert _by(acts, "addConditionalFormat") == []  # layers exist already
+    cleared = xw.Book(json=copy.deepcopy(data))
+    removed = excel.clear_marks(cleared)
+    acts = actions(cleared)
+    assert removed == len(marks)
+    assert len(_by(acts, "deleteNote")) == ours
+    assert len(_by(acts, "rangeClearContents")) == len({s for s, _ in marks})
+    assert len(_by(acts, "sheetDelete")) == 1
+
+
+def test_errors_become_chinese_message_boxes(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "随便"
+    wb.active["A1"] = "不是模板"
+    path = tmp_path / "x.xlsx"
+    wb.save(path)
+    b = book(path)
+    assert excel.check_all(b) is None
+    alert = _by(actions(b), "alert")[0]["args"]
+    assert "都不是报送模板" in alert[0] and alert[3] == "critical"
+    b = book(path, active="随便")
+    excel.calendar_status(b)
+    text = _by(actions(b), "alert")[0]["args"][0]
+    assert "工作日历" in text and "2026 年" in text
+
+
+def test_unexpected_error_is_logged_not_shown_as_traceback(messy, tmp_path, monkeypatch):
+    """A bug (here injected into the core) shows a Chinese message box; the traceback goes to a log."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(excel, "validate_grids", broken)
+    monkeypatch.setattr(excel, "LOG_FILE", tmp_path / "log.txt")
+    b = book(messy.path)
+    assert excel.check_all(b) is None
+    acts = actions(b)
+    alert = _by(acts, "alert")[0]["args"]
+    assert "运行时出错，没有完成。单元格里的数据没有被改动" in alert[0] and str(tmp_path / "log.txt") in alert[0] and alert[3] == "critical"
+    assert "Traceback" not in alert[0]
+    assert "RuntimeError: injected fault" in (tmp_path / "log.txt").read_text(encoding="utf-8")
+    assert _by(acts, "setValues") == [] and _by(acts, "addNote") == []
