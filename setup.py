@@ -8,7 +8,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["credit_macros", "credit_macros.*"]),
-    package_data={"credit_macros": ["*.toml", "catalogue/*.toml", "addin/*.toml", "addin/*.bas", "addin/*.xml"]},
+    package_data={"credit_macros": ["*.toml", "catalogue/*.toml", "report/*.toml", "addin/*.toml", "addin/*.bas", "addin/*.xml"]},
     install_requires=[
         "xlwings>=0.33",
         "openpyxl>=3.1",
