@@ -175,6 +175,18 @@ def requirements() -> tuple[Requirement, ...]:
     )
 
 
+def unit_templates(unit: str) -> list[str]:
+    """Template keys a member unit reports, from the 重点任务 that link templates to units.
+
+    >>> unit_templates("开发建设部")[-3:]
+    ['水费', '燃气费', '信用修复告知书']
+    """
+    from credit_macros.catalogue import templates
+
+    keys = {key for task in key_tasks() if unit in task.units for key in task.templates}
+    return [t.key for t in templates() if t.key in keys]
+
+
 def by_id(task_id: str) -> KeyTask:
     """The 重点任务 row with ``task_id`` ("1-4-2"); ``KeyError`` if there is none."""
     for task in key_tasks():

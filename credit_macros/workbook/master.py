@@ -16,8 +16,10 @@ from openpyxl.utils import get_column_letter
 from credit_macros import catalogue
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
+from credit_macros.collect import PROVENANCE
 from credit_macros.safeio import atomic_write
 from credit_macros.workbook import styles
+from credit_macros.workbook.submissions_sheet import add_office_sheets
 from credit_macros.workbook.template_sheet import ListSheet, write_template_sheet
 
 MASTER_NAME = "信用体系建设台账.xlsx"
@@ -25,6 +27,9 @@ GUIDE_SHEET = "说明"
 KEY_TASK_SHEET = "重点任务"
 MAIN_TASK_SHEET = "主要任务"
 UNIT_SHEET = "成员单位"
+# PROVENANCE: where each merged row came from (来源单位, 报送期, 来源文件, 收到时间); appended after
+# the template's columns on master sheets only (``collect`` fills them; ``find_table`` still
+# recognises the template by its own columns).
 
 
 def blank_name(template: catalogue.Template) -> str:
@@ -85,10 +90,23 @@ def key_task_rows() -> list[list]:
     ]
 
 
-def unit_templates(unit: str) -> list[str]:
-    """Template keys a member unit reports, from the 重点任务 that link templates to units."""
-    keys = {key for task in tasklib.key_tasks() if unit in task.units for key in task.templates}
-    return [t.key for t in catalogue.templates() if t.key in keys]
+unit_templates = tasklib.unit_templates  # kept here for existing callers
+
+
+def add_provenance(ws, template: catalogue.Template, config) -> None:
+    """Header cells of the ``PROVENANCE`` columns after the template's last column."""
+    top = 2 if template.unit_line else 1
+    last = top + template.header_rows - 1
+    first = len(template.columns) + 1
+    for c, name in enumerate(PROVENANCE, start=first):
+        for r in range(top, last + 1):
+            styles.style_header(ws.cell(r, c, name if r == top else None), config.color("header"))
+        if last > top:
+            ws.merge_cells(start_row=top, start_column=c, end_row=last, end_column=c)
+        dims = ws.column_dimensions[get_column_letter(c)]
+        dims.width = styles.header_width(name, minimum=18)
+        dims.number_format = styles.DATETIME_FORMAT if name == "收到时间" else styles.TEXT_FORMAT
+    ws.auto_filter.ref = f"A{last}:{get_column_letter(first + len(PROVENANCE) - 1)}{last}"
 
 
 def build_master(config) -> Workbook:
@@ -98,7 +116,9 @@ def build_master(config) -> Workbook:
     _write_table(wb.create_sheet(KEY_TASK_SHEET), KEY_TASK_HEADERS, key_task_rows(), config)
     lists = ListSheet(wb)
     for template in catalogue.templates():
-        write_template_sheet(wb.create_sheet(template.sheet), template, config, lists)
+        ws = wb.create_sheet(template.sheet)
+        write_template_sheet(ws, template, config, lists)
+        add_provenance(ws, template, config)
     main_rows = [
         [t.no, t.section, t.title, "、".join(t.lead_units), t.support_text, t.time_limit_text] for t in tasklib.main_tasks()
     ]
@@ -109,6 +129,7 @@ def build_master(config) -> Workbook:
         unit_rows.append([unit.order, unit.name, unit.short, "、".join(unit_templates(unit.name)),
                           contact["contact"], contact["phone"], contact["email"]])
     _write_table(wb.create_sheet(UNIT_SHEET), UNIT_HEADERS, unit_rows, config)
+    add_office_sheets(wb, config)  # 报送情况, 收文记录, 退回修改, 历史版本 (filled by collect)
     wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
     return wb
 

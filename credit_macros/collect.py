@@ -1,0 +1,395 @@
+"""Collect member units' workbooks into the master tracker — the merge logic, on plain tables.
+
+For each incoming workbook (``sources.Incoming``):
+
+1. Skip it when its content hash is already in 收文记录 as accepted (collecting the same mail
+   twice changes nothing), or was already seen in this run.
+2. Read it (python-calamine; nothing runs) and find its template sheets by their headers
+   (``table.find_table``). No template sheet → not accepted.
+3. Identify unit and period, first of: the metadata sheet ``_报送信息`` (or the visible
+   ``报送信息``) that ``split`` writes; the file name (a unit's name, short name or alias and
+   ``YYYY-MM`` / ``YYYY年M月``); for the unit, the sender's address (config ``[units."…"] email``);
+   for the period, the mail's subject. Unknown unit or period → not accepted.
+4. Validate it (``validate.validate_grids``). Files with errors are still accepted: the office
+   wants the data now and a list to send back (退回修改); the findings (first
+   ``FINDINGS_KEPT`` per sheet) go to the 退回修改 sheet and the counts to 收文记录.
+5. Merge: for each template sheet of the file, the master rows of the same unit + period
+   (provenance columns 来源单位 / 报送期) move to 历史版本 and the file's rows are appended with
+   their provenance (来源单位, 报送期, 来源文件, 收到时间).
+
+A file is taken whole or not at all. Files not accepted are listed with their reason (command
+output, ``--json``) but not written to the master, so a batch of unusable files leaves the master
+byte for byte as it was; ``collect`` only plans — ``MasterState`` holds the
+master's rows in memory and the adapter (``workbook.collect_master``) writes the result once.
+Items are processed in order of received time, so a resubmission in the same run wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from credit_macros import catalogue
+from credit_macros.catalogue import units as unitlib
+from credit_macros.errors import UserError
+from credit_macros.submissions import (ACCEPTED, ACCEPTED_REPLACING, RECEIPT_HEADERS, RECEIPTS_SHEET, month_label,
+                                       sheet_records)
+from credit_macros.table import Table, find_table, is_blank
+from credit_macros.validate import ERROR, WARNING, validate_grids
+
+META_SHEET = "_报送信息"  # very hidden, written by split
+META_VISIBLE = "报送信息"  # the same keys, visible to the unit
+META_KEYS = ("单位", "报送期", "模板版本")
+NOT_DATA = {META_SHEET, META_VISIBLE, "_选项", "说明"}
+PROVENANCE = ("来源单位", "报送期", "来源文件", "收到时间")
+
+HISTORY_SHEET = "历史版本"
+HISTORY_HEADERS = ("工作表", "来源单位", "报送期", "来源文件", "收到时间", "移入时间", "替换为")
+FINDINGS_SHEET = "退回修改"
+FINDINGS_HEADERS = ("单位", "报送期", "模板", "来源文件", "内容哈希", "工作表", "单元格", "类别", "问题")
+FINDINGS_KEPT = 200  # per file and sheet; 收文记录 has the full counts
+SEVERITY = {ERROR: "错误", WARNING: "警告"}
+
+
+@lru_cache(maxsize=1)
+def template_version() -> str:
+    """A short digest of the template catalogue; ``split`` writes it, ``collect`` compares it."""
+    raw = resources.files("credit_macros.catalogue").joinpath("templates.toml").read_bytes()
+    return hashlib.sha256(raw).hexdigest()[:12]
+
+
+# --- identification --------------------------------------------------------------------------
+
+_PERIOD = re.compile(r"(20\d{2})\s*(?:[-_.年/]\s*)?(1[0-2]|0?[1-9])(?!\d)\s*月?")
+
+
+def period_in_text(text: str) -> str | None:
+    """The first ``YYYY-MM`` / ``YYYY年M月`` / ``YYYYMM`` month in a file name or subject.
+
+    >>> period_in_text("开发建设部_2026-01_信用信息报送"), period_in_text("财政金融部2026年3月报送")
+    ('2026-01', '2026-03')
+    >>> period_in_text("202611 税务局"), period_in_text("报送表") is None
+    ('2026-11', True)
+    """
+    m = _PERIOD.search(str(text or ""))
+    return month_label(int(m[1]), int(m[2])) if m else None
+
+
+@lru_cache(maxsize=1)
+def _unit_keys() -> list[tuple[str, str]]:
+    keys = [(unitlib.normalize(key), unit.name) for unit in unitlib.all_units()
+            for key in (unit.name, unit.short, *unit.aliases) if len(key) >= 2]
+    return sorted(keys, key=lambda k: -len(k[0]))
+
+
+def unit_in_text(text: str) -> str | None:
+    """The one member unit whose name, short name or alias occurs in ``text`` (None if none or several).
+
+    >>> unit_in_text("附件：开发建设部_2026-01.xlsx"), unit_in_text("综合执法支队2026年1月")
+    ('开发建设部', '综合行政执法支队')
+    >>> unit_in_text("信用报送.xlsx") is None
+    True
+    """
+    rest = unitlib.normalize(text or "")
+    found = set()
+    for key, name in _unit_keys():
+        if key in rest:
+            found.add(name)
+            rest = rest.replace(key, "\0")
+    return found.pop() if len(found) == 1 else None
+
+
+def unit_by_sender(sender: str, config) -> str | None:
+    sender = (sender or "").strip().lower()
+    if not sender:
+        return None
+    owners = [name for name, entry in config["units"].items() if str(entry.get("email", "")).strip().lower() == sender]
+    return owners[0] if len(owners) == 1 else None
+
+
+def metadata(grids: dict[str, list[list]]) -> dict[str, str]:
+    """Key/value rows of ``_报送信息`` (else ``报送信息``): 单位, 报送期, 模板版本."""
+    for name in (META_SHEET, META_VISIBLE):
+        grid = grids.get(name)
+        if grid:
+            found = {str(row[0]).strip().rstrip("：:"): str(row[1]).strip() for row in grid
+                     if len(row) > 1 and not is_blank(row[0]) and not is_blank(row[1])}
+            if any(k in found for k in META_KEYS):
+                return found
+    return {}
+
+
+@dataclass
+class Identity:
+    unit: str | None
+    period: str | None
+    how: str  # 识别方式, e.g. "单位:报送信息；报送期:文件名"
+    note: str = ""
+
+
+def identify(file_name: str, grids: dict[str, list[list]], sender: str, subject: str, config) -> Identity:
+    meta = metadata(grids)
+    unit = period = None
+    how = []
+    note = ""
+    if meta.get("单位"):
+        resolved = unitlib.resolve(meta["单位"])
+        unit = resolved[0] if len(resolved) == 1 else None
+        how += ["单位:报送信息"] if unit else []
+    if meta.get("报送期"):
+        period = period_in_text(meta["报送期"])
+        how += ["报送期:报送信息"] if period else []
+    if meta.get("模板版本") and meta["模板版本"] != template_version():
+        note = "该文件用的是旧版模板（按表头识别，已接收）；下月请使用新下发的报送表。"
+    for source, text in (("文件名", file_name), ("邮件主题", subject)):
+        if unit is None and source == "文件名" and (unit := unit_in_text(text)):
+            how.append(f"单位:{source}")
+        if period is None and (period := period_in_text(text)):
+            how.append(f"报送期:{source}")
+    if unit is None and (unit := unit_by_sender(sender, config)):
+        how.append("单位:发件人地址")
+    return Identity(unit, period, "；".join(how), note)
+
+
+# --- master state --------------------------------------------------------------------------
+
+@dataclass
+class SheetState:
+    """One template sheet of the master: its rows (existing, then appended) and which survive."""
+
+    table: Table
+    prov: dict[str, int]
+    width: int
+    rows: list[list]
+    existing: int
+    alive: list[bool]
+    by_key: dict[tuple[str, str], list[int]]
+
+    @classmethod
+    def from_grid(cls, template: catalogue.Template, grid: list[list]) -> "SheetState":
+        table = find_table(template.sheet, grid, only=template)
+        if table is None or table.missing:
+            raise UserError(f"总台账的「{template.sheet}」工作表表头与模板不符，无法汇总。请用 credit-macros build 生成的总台账，"
+                            "不要改动模板表头。")
+        prov = {name: table.extra[name] for name in PROVENANCE if name in table.extra}
+        if len(prov) < len(PROVENANCE):
+            lacking = "、".join(n for n in PROVENANCE if n not in prov)
+            raise UserError(f"总台账的「{template.sheet}」工作表缺少来源列「{lacking}」（第{table.header_row}行模板列之后）。"
+                            "请用 credit-macros build 生成新总台账，或在表头最后补上这几列后重试。")
+        width = max([*table.columns.values(), *prov.values()]) + 1
+        rows = [list(r) + [None] * (width - len(r)) for r in table.rows]
+        state = cls(table, prov, width, rows, len(rows), [True] * len(rows), {})
+        for i, row in enumerate(rows):
+            state._index(i, row)
+        return state
+
+    def _index(self, i: int, row: list) -> None:
+        unit, period = row[self.prov["来源单位"]], row[self.prov["报送期"]]
+        if not is_blank(unit):
+            self.by_key.setdefault((str(unit), str(period or "")), []).append(i)
+
+    def values(self, row: list) -> list:
+        """A master row's values in the template's column order."""
+        return [row[self.table.columns[c.name]] for c in self.table.template.columns]
+
+    def take(self, unit: str, period: str) -> list[list]:
+        """Remove the rows of ``unit`` + ``period``; returns them."""
+        taken = []
+        for i in self.by_key.pop((unit, period), []):
+            if self.alive[i]:
+                self.alive[i] = False
+                taken.append(self.rows[i])
+        return taken
+
+    def add(self, values: list, provenance: list) -> None:
+        row = [None] * self.width
+        for column, value in zip(self.table.template.columns, values):
+            row[self.table.columns[column.name]] = value
+        for name, value in zip(PROVENANCE, provenance):
+            row[self.prov[name]] = value
+        self.rows.append(row)
+        self.alive.append(True)
+        self._index(len(self.rows) - 1, row)
+
+    @property
+    def removed(self) -> list[int]:
+        return [i for i in range(self.existing) if not self.alive[i]]
+
+    @property
+    def changed(self) -> bool:
+        return len(self.rows) > self.existing or bool(self.removed)
+
+
+@dataclass
+class Accepted:
+    file: str
+    origin: str
+    unit: str
+    period: str
+    how: str
+    received: dt.datetime
+    digest: str
+    sheets: dict[str, int]  # template key → rows merged
+    errors: int
+    warnings: int
+    replaced: list[dict] = field(default_factory=list)  # {sheet, rows, files}
+    note: str = ""
+
+
+@dataclass
+class Rejected:
+    file: str
+    origin: str
+    reason: str
+    digest: str
+    received: dt.datetime | None = None
+
+
+@dataclass
+class Outcome:
+    sheets: dict[str, SheetState]
+    accepted: list[Accepted] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)
+    receipts: list[list] = field(default_factory=list)  # new 收文记录 rows
+    history: list[list] = field(default_factory=list)  # new 历史版本 rows
+    findings: list[list] = field(default_factory=list)  # the whole 退回修改 sheet after the run
+    findings_changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.receipts)
+
+    def to_dict(self) -> dict:
+        def stamp(t):
+            return t.isoformat(sep=" ") if t else None
+        return {
+            "accepted": [{"file": a.file, "origin": a.origin, "unit": a.unit, "period": a.period, "identified_by": a.how,
+                          "received": stamp(a.received), "sha256": a.digest, "sheets": a.sheets, "errors": a.errors,
+                          "warnings": a.warnings, "note": a.note} for a in self.accepted],
+            "replaced": [{"file": a.file, "unit": a.unit, "period": a.period, **r} for a in self.accepted for r in a.replaced],
+            "rejected": [{"file": r.file, "origin": r.origin, "reason": r.reason, "sha256": r.digest} for r in self.rejected],
+            "duplicates": self.duplicates,
+        }
+
+
+def _file_rows(table: Table) -> list[list]:
+    """The table's data rows in template column order, rows blank in every template column dropped."""
+    cols = [table.columns.get(c.name) for c in table.template.columns]
+    out = []
+    for row in table.rows:
+        values = [row[c] if c is not None and c < len(row) else None for c in cols]
+        if any(not is_blank(v) for v in values):
+            out.append([None if v == "" else v for v in values])
+    return out
+
+
+def _tables(grids: dict[str, list[list]]) -> list[Table]:
+    return [t for name, grid in grids.items() if name not in NOT_DATA and (t := find_table(name, grid))]
+
+
+def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config) -> Outcome:
+    """Plan the merge of ``items`` (``sources.Incoming``) into the master given as grids."""
+    sheets = {t.key: SheetState.from_grid(t, master_grids.get(t.sheet) or []) for t in catalogue.templates()}
+    outcome = Outcome(sheets)
+    receipts = sheet_records(master_grids.get(RECEIPTS_SHEET), RECEIPT_HEADERS)
+    done = {str(r["内容哈希"]) for r in receipts if str(r["结果"] or "").startswith(ACCEPTED)}
+    findings = [list(r.values()) for r in sheet_records(master_grids.get(FINDINGS_SHEET), FINDINGS_HEADERS)]
+    seen: set[str] = set()
+    for item in sorted(items, key=lambda i: (i.received, i.origin, i.name)):
+        if item.digest in done or item.digest in seen:
+            outcome.duplicates.append({"file": item.name, "origin": item.origin,
+                                       "reason": "与已收文件内容相同（收文记录中已有），未重复汇总"})
+            continue
+        seen.add(item.digest)
+        result = _take(item, as_of, config)
+        if isinstance(result, Rejected):
+            outcome.rejected.append(result)
+            continue
+        accepted, tables, report = result
+        _merge(outcome, accepted, tables, report, item, findings)
+    outcome.findings = findings
+    return outcome
+
+
+def _take(item, as_of, config):
+    """(Accepted, tables, report) for a usable item, else Rejected with the reason."""
+    def reject(reason):
+        return Rejected(item.name, item.origin, reason, item.digest, item.received)
+
+    if item.problem:
+        return reject(item.problem)
+    try:
+        grids, merged = item.read()
+    except UserError as exc:
+        return reject(exc.message)
+    tables = _tables(grids)
+    if not tables:
+        names = "、".join(f"「{n}」" for n in grids if n not in NOT_DATA) or "（无）"
+        return reject(f"{item.label} 中没有可识别的报送模板：工作表 {names} 的表头都不是信用办下发的模板。"
+                      "请用下发的报送表填写，不要改动表头。")
+    who = identify(item.name, grids, item.sender, item.subject, config)
+    if who.unit is None:
+        return reject(f"{item.label} 无法确定报送单位：文件中没有“报送信息”，文件名不含单位名称"
+                      f"{'，发件人 ' + item.sender + ' 不是 config.toml 中登记的单位邮箱' if item.sender else ''}。"
+                      "请让该单位用下发的报送表重新报送，或把文件名改为“单位简称_YYYY-MM.xlsx”后再汇总。")
+    if who.period is None:
+        return reject(f"{item.label}（{who.unit}）无法确定报送期：文件中没有“报送信息”，文件名和邮件主题中没有年月。"
+                      "请把文件名改为“单位简称_YYYY-MM.xlsx”（如 开发建设部_2026-01.xlsx）后再汇总。")
+    try:
+        report = validate_grids({t.sheet: grids[t.sheet] for t in tables}, as_of, config, merged=merged, source=item.name)
+    except UserError as exc:
+        return reject(exc.message)
+    counts = report.counts
+    accepted = Accepted(item.name, item.origin, who.unit, who.period, who.how, item.received, item.digest,
+                        {}, counts[ERROR], counts[WARNING], note=who.note)
+    return accepted, tables, report
+
+
+def _receipt(item, unit, period, template, result, rows, errors, warnings, how, note) -> list:
+    values = {"收到时间": item.received, "单位": unit, "报送期": period, "模板": template, "结果": result,
+              "行数": rows, "错误": errors, "警告": warnings, "来源文件": item.name, "来源": item.origin,
+              "发件人": item.sender or None, "识别方式": how or None, "内容哈希": item.digest, "说明": note or None}
+    return [values[h] for h in RECEIPT_HEADERS]
+
+
+def _merge(outcome: Outcome, accepted: Accepted, tables: list[Table], report, item, findings: list[list]) -> None:
+    rows_by_template: dict[str, list[list]] = {}
+    sheet_of: dict[str, str] = {}
+    for table in tables:
+        rows_by_template.setdefault(table.template.key, []).extend(_file_rows(table))
+        sheet_of.setdefault(table.template.key, table.sheet)
+    per_sheet = report.counts["sheets"]
+    provenance = [accepted.unit, accepted.period, accepted.file, accepted.received]
+    for key, rows in rows_by_template.items():
+        state = outcome.sheets[key]
+        old = state.take(accepted.unit, accepted.period)
+        for row in old:
+            values = [row[state.prov[name]] for name in PROVENANCE]
+            outcome.history.append([key, *values, accepted.received, accepted.file, *state.values(row)])
+        if old:
+            files = sorted({str(row[state.prov["来源文件"]]) for row in old})
+            accepted.replaced.append({"sheet": key, "rows": len(old), "files": files})
+        for values in rows:
+            state.add(values, provenance)
+        accepted.sheets[key] = len(rows)
+        keep = [f for f in findings if not (f[0] == accepted.unit and f[1] == accepted.period and f[2] == key)]
+        outcome.findings_changed |= len(keep) != len(findings)
+        findings[:] = keep
+        sheet = sheet_of[key]
+        mine = [f for f in report.findings if f.sheet == sheet][:FINDINGS_KEPT]
+        findings.extend([accepted.unit, accepted.period, key, accepted.file, accepted.digest, f.sheet, f.cell,
+                         SEVERITY[f.severity], f.message] for f in mine)
+        outcome.findings_changed |= bool(mine)
+        counts = per_sheet.get(sheet, {ERROR: 0, WARNING: 0})
+        result = ACCEPTED_REPLACING if old else ACCEPTED
+        note = accepted.note
+        if counts[ERROR]:
+            note = f"有 {counts[ERROR]} 处错误，已列入“退回修改”，请该单位改正后重新报送。" + note
+        outcome.receipts.append(_receipt(item, accepted.unit, accepted.period, key, result, len(rows),
+                                         counts[ERROR], counts[WARNING], accepted.how, note))
+    outcome.accepted.append(accepted)

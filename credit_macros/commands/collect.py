@@ -1,0 +1,57 @@
+"""``credit-macros collect MASTER SOURCE...``: merge the units' workbooks into the master (see ``credit_macros.collect``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from credit_macros.commands.deadline import parse_date
+from credit_macros.sources import gather
+from credit_macros.submissions import counts
+from credit_macros.workbook.collect_master import collect_into
+
+NAME = "collect"
+HELP = "汇总各单位报送的工作簿（文件、文件夹、.eml 或 Outlook .msg 邮件）到总台账，并刷新报送情况"
+ORDER = 30
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("master", metavar="MASTER", type=Path, help="总台账（credit-macros build 生成的 .xlsx）")
+    parser.add_argument("sources", metavar="SOURCE", nargs="+",
+                        help="报送文件：文件夹、.xlsx/.xlsm/.xls 工作簿、.eml 邮件或 Outlook .msg 邮件，可写多个")
+    parser.add_argument("--as-of", metavar="DATE", help="按哪一天判断期限和逾期（默认今天），如 2026-02-10")
+    parser.add_argument("--json", action="store_true", help="输出 JSON：accepted、replaced、rejected、duplicates、status")
+
+
+def summary_lines(outcome, rows, written: bool, master: Path, as_of: dt.date) -> list[str]:
+    replaced = sum(1 for a in outcome.accepted if a.replaced)
+    lines = [f"汇总到总台账：{master}",
+             f"  接收 {len(outcome.accepted)} 个文件（其中替换旧版 {replaced} 个），未接收 {len(outcome.rejected)} 个，"
+             f"重复 {len(outcome.duplicates)} 个"]
+    for a in outcome.accepted:
+        sheets = "、".join(f"{k} {n} 行" for k, n in a.sheets.items())
+        extra = f"；错误 {a.errors} 处、警告 {a.warnings} 处（已列入“退回修改”）" if a.errors or a.warnings else ""
+        again = "；替换了之前报送的 " + "、".join(f"{r['sheet']} {r['rows']} 行" for r in a.replaced) if a.replaced else ""
+        lines.append(f"  [接收] {a.unit} {a.period}｜{a.file}：{sheets}{extra}{again}")
+    for r in outcome.rejected:
+        lines.append(f"  [未接收] {r.file}：{r.reason}")
+    for d in outcome.duplicates:
+        lines.append(f"  [重复] {d['file']}：{d['reason']}")
+    c = counts(rows)
+    lines.append(f"  报送情况（截至 {as_of.isoformat()}）：" + "，".join(f"{k} {v}" for k, v in c.items()))
+    lines.append("  总台账已更新（原文件备份为 .bak.xlsx）。" if written else "  没有新内容，总台账未改动。")
+    return lines
+
+
+def run(args, ctx) -> int:
+    as_of = parse_date(args.as_of) if args.as_of else dt.date.today()
+    items = gather(args.sources, exclude=args.master)
+    outcome, rows, written = collect_into(args.master, items, as_of, ctx.config)
+    if args.json:
+        result = {"master": str(args.master), "as_of": as_of.isoformat(), "written": written, **outcome.to_dict(),
+                  "status": counts(rows)}
+        print(json.dumps(result, ensure_ascii=False, indent=1), file=ctx.out)
+    else:
+        print("\n".join(summary_lines(outcome, rows, written, args.master, as_of)), file=ctx.out)
+    return 0

@@ -1,0 +1,335 @@
+"""Synthetic but realistic submissions: the month the 信用办 lives through, for the demo, tests and benchmarks.
+
+Everything is drawn from one ``random.Random(seed)``, so the same seed gives the same bytes.
+Codes are valid: 统一社会信用代码 with the GB 32100 check character (``stdnum.cn.uscc``),
+身份证号 with the GB 11643 check digit (``stdnum.cn.ric``); dates fall inside the period and
+respect the templates' date order; cross-column rules (类别 → 代码, 强制种类 → 类型) hold.
+``spoil`` plants errors a validation must find.
+
+``write_demo`` plays a whole cycle in a folder: config.toml with the units' addresses, the
+master, an inbox of .eml mails (on time, late, with errors, one resubmission, one unusable
+attachment, one workbook known only by its file name, one only by its sender), ``collect``,
+报送情况 and reminder drafts in the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import stdnum.cn.ric as ric
+import stdnum.cn.uscc as uscc
+
+from credit_macros import catalogue
+from credit_macros.catalogue import units as unitlib
+from credit_macros.catalogue.tasks import unit_templates
+from credit_macros.submissions import month_label, parse_month
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+REGIONS = ("611100", "611101", "610100", "610104", "611102")
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马胡朱郭何罗高林"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志宏"
+TRADE_WORDS = ("秦川", "沣河", "渭水", "长安", "丝路", "西咸", "汉风", "华清", "云帆", "智谷", "启航", "鼎盛")
+INDUSTRIES = ("科技", "建设工程", "信息技术", "商贸", "新材料", "环保科技", "物流", "餐饮管理", "文化传媒", "电子")
+FREE_ENUMS = {
+    "奖励级别": ("区级", "市级", "省级"),
+    "检查形式": ("日常检查", "专项检查", "双随机检查"),
+    "检查方式": ("现场检查", "书面检查", "网络检查"),
+    "检查结果": ("未发现问题", "责令整改", "已整改"),
+    "确认种类": ("资格确认", "权属确认", "事实确认"),
+    "裁决种类": ("权属纠纷裁决", "侵权纠纷裁决", "补偿纠纷裁决"),
+}
+
+
+def make_uscc(rng: random.Random, prefix: str = "91") -> str:
+    """A valid 18-character 统一社会信用代码 (check character per GB 32100)."""
+    body = prefix + rng.choice(REGIONS) + "".join(rng.choice(USCC_CHARS) for _ in range(9))
+    return body + uscc.calc_check_digit(body)
+
+
+def make_ric(rng: random.Random) -> str:
+    """A valid 18-digit 居民身份证号码 (check digit per GB 11643)."""
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(40 * 365))
+    body = "610102" + birth.strftime("%Y%m%d") + f"{rng.randrange(1000):03d}"
+    return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
+
+
+def person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def company(rng: random.Random) -> str:
+    return f"陕西{rng.choice(TRADE_WORDS)}{rng.choice(INDUSTRIES)}有限公司"
+
+
+@dataclass
+class RowMaker:
+    """Rows of one template for one unit and period."""
+
+    template: catalogue.Template
+    unit: str
+    period: str
+    rng: random.Random
+    serial: int = 0
+    agency_code: str = field(default="")
+
+    def __post_init__(self):
+        self.agency_code = self.agency_code or make_uscc(random.Random(self.unit), prefix="11")
+        year, month = parse_month(self.period)
+        self.first = dt.date(year, month, 1)
+        self.days = ((dt.date(year + month // 12, month % 12 + 1, 1)) - self.first).days
+
+    def _date(self, earliest: dt.date | None = None) -> dt.date:
+        start = earliest or self.first
+        left = max(0, (self.first + dt.timedelta(days=self.days - 1) - start).days)
+        return start + dt.timedelta(days=self.rng.randint(0, left))
+
+    def row(self) -> list:
+        self.serial += 1
+        rng, values = self.rng, {}
+        short = unitlib.by_name(self.unit).short
+        name = company(rng)
+        for column in self.template.columns:
+            n, t = column.name, column.type
+            if t == "uscc" and ("机关" in n or "数据来源" in n or "机构" in n):
+                value = self.agency_code
+            elif t in ("uscc", "party_code"):
+                value = make_uscc(rng)
+            elif t == "id_number":
+                value = make_ric(rng)
+            elif t == "date":
+                earlier = [values[a] for a, b in self.template.order if b == n and a in values]
+                value = self._date(max(earlier) if earlier else None)
+                if column.future_ok and "截止" in n:
+                    value = value.replace(year=value.year + 1)
+            elif t == "enum":
+                options = catalogue.enum_values(column.enum) or FREE_ENUMS.get(column.enum, ("其他",))
+                value = options[0] if column.enum in ("行政相对人类别", "行政强制种类", "证件类型") else rng.choice(options)
+            elif t == "yesno":
+                value = rng.choice(("是", "否"))
+            elif t == "number":
+                value = self.serial if n == "序号" else round(rng.uniform(10, 5000), 1)
+            elif t == "series":
+                year, month = parse_month(self.period)
+                value = "; ".join(f"{month_label(year - (month - k <= 0), (month - k - 1) % 12 + 1)}: {round(rng.uniform(100, 9000), 2)}"
+                                  for k in range(5, -1, -1))
+            elif t == "phone":
+                value = f"1{rng.choice('3589')}{rng.randrange(10 ** 9):09d}"
+            elif "文书号" in n or "文号" in n:
+                value = f"沣西{short[:2]}{rng.choice('罚强确检奖告')}字〔{self.first.year}〕{self.serial:05d}号"
+            elif "户" in n:
+                value = f"{name}{'/' if '/' in n else ' '}{rng.randrange(10 ** 11):011d}"
+            elif "名称" in n and ("机关" in n or "机构" in n or "数据来源" in n):
+                value = self.unit
+            elif n in ("行政相对人名称", "企业名称"):
+                value = name
+            elif "姓名" in n or n in ("送达人", "签收人"):
+                value = person(rng)
+            elif n == "备注":
+                value = None
+            else:
+                value = f"{n[:6]}（{name[:6]}，第{self.serial}件）"
+            values[n] = value
+        return [values[c.name] for c in self.template.columns]
+
+    def rows(self, n: int) -> list[list]:
+        return [self.row() for _ in range(n)]
+
+
+def spoil(template: catalogue.Template, rows: list[list], count: int, rng: random.Random) -> list[str]:
+    """Break ``count`` 统一社会信用代码 check characters in ``rows`` (in place); returns the bad codes."""
+    columns = [i for i, c in enumerate(template.columns) if c.type in ("uscc", "party_code") and c.required]
+    columns = columns or [i for i, c in enumerate(template.columns) if c.type in ("uscc", "party_code")]
+    bad = []
+    for k in rng.sample(range(len(rows)), min(count, len(rows))):
+        c = columns[0]
+        good = rows[k][c]
+        wrong = next(ch for ch in USCC_CHARS if ch != good[-1])
+        rows[k][c] = good[:-1] + wrong
+        bad.append(rows[k][c])
+    return bad
+
+
+def unit_workbook(unit: str, period: str, config, rows: dict[str, list[list]], with_metadata: bool = True) -> bytes:
+    """The unit's split workbook filled with ``rows`` (template key → rows), as .xlsx bytes."""
+    from credit_macros.collect import META_SHEET, META_VISIBLE
+    from credit_macros.table import find_table
+    from credit_macros.workbook.cells import put_rows, sheet_grid
+    from credit_macros.workbook.unit_book import build_unit_book
+
+    wb = build_unit_book(unit, period, config)
+    for key, data in rows.items():
+        ws = wb[catalogue.template(key).sheet]
+        table = find_table(ws.title, sheet_grid(ws), only=catalogue.template(key))
+        put_rows(ws, table.first_row, data)
+    if not with_metadata:
+        for name in (META_SHEET, META_VISIBLE):
+            del wb[name]
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def mail(sender: str, to: str, subject: str, body: str, when: dt.datetime, attachments: list[tuple[str, bytes]]) -> bytes:
+    """An RFC 5322 mail (UTF-8) with workbook attachments, dated ``when`` (China time)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(when.replace(tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    message.set_content(body)
+    for name, data in attachments:
+        message.add_attachment(data, maintype="application",
+                               subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename=name)
+    return message.as_bytes()
+
+
+def demo_email(unit: str) -> str:
+    return f"unit{unitlib.by_name(unit).order:02d}@fengxi.example.gov.cn"
+
+
+DEMO_OFFICE = {"contact": "李信用", "phone": "029-33185000", "email": "xyb@fengxi.example.gov.cn"}
+
+
+def demo_config_text(units_with_email: list[str]) -> str:
+    """A config.toml for the demo: the office's contact, the mail sender and the units' addresses."""
+    lines = ["# 演示配置：信用办联系人、发件地址和各成员单位邮箱（地址均为虚构）。", "[office]"]
+    lines += [f'{k} = "{v}"' for k, v in DEMO_OFFICE.items()]
+    lines += ["", "[mail]", f'sender = "{DEMO_OFFICE["email"]}"', ""]
+    for unit in units_with_email:
+        lines += [f'[units."{unit}"]', f'email = "{demo_email(unit)}"', ""]
+    return "\n".join(lines)
+
+
+@dataclass
+class DemoResult:
+    folder: Path
+    master: Path
+    inbox: list[Path]
+    outcome: object
+    rows: list
+    reminders: list
+    warnings: list[str]
+
+
+def default_as_of(period: str) -> dt.date:
+    year, month = parse_month(period)
+    return dt.date(year + month // 12, month % 12 + 1, 10)
+
+
+def write_inbox(folder: Path, period: str, config, seed: int, rows_per_sheet: int = 4) -> list[Path]:
+    """The month's mails as .eml files in ``folder``; the cast of units is fixed by ``seed``."""
+    from credit_macros.deadlines import monthly_due
+    from credit_macros.workdays import Calendar
+
+    rng = random.Random(seed)
+    year, month = parse_month(period)
+    due, _ = monthly_due(year + month // 12, month % 12 + 1, Calendar.from_config(config), config)
+    office = config["office"]["email"] or DEMO_OFFICE["email"]
+    reporting = [u.name for u in unitlib.all_units() if unit_templates(u.name)]
+    # roles: the last two report nothing; two are late; two send errors; one resubmits; one sends a broken file;
+    # one file carries no metadata (known by its name), one is known only by the sender's address
+    missing, late, faulty = reporting[-2:], reporting[2:4], reporting[4:6]
+    resubmits, broken, by_name, by_sender = reporting[6], reporting[7], reporting[8], reporting[9]
+    paths = []
+
+    def send(unit, when, name, data, subject=None, tag=""):
+        subject = subject or f"{unit} {period} 信用信息报送"
+        body = f"信用办：\n附件为{unit} {period} 信用信息报送表，请查收。\n{unit}"
+        raw = mail(demo_email(unit), office, subject, body, when, [(name, data)])
+        path = folder / f"{len(paths) + 1:02d}_{unitlib.by_name(unit).short}{tag}.eml"
+        path.write_bytes(raw)
+        paths.append(path)
+
+    for unit in reporting:
+        if unit in missing:
+            continue
+        makers = {k: RowMaker(catalogue.template(k), unit, period, rng) for k in unit_templates(unit)}
+        rows = {k: m.rows(rng.randint(2, rows_per_sheet)) for k, m in makers.items()}
+        when = dt.datetime.combine(due - dt.timedelta(days=rng.randint(0, 1)), dt.time(rng.randint(8, 17), rng.randint(0, 59)))
+        if unit in late:
+            when = dt.datetime.combine(due + dt.timedelta(days=rng.randint(1, 4)), dt.time(10, 15))
+        name = f"{unitlib.by_name(unit).short}_{period}_信用信息报送.xlsx"
+        if unit == broken:
+            data = unit_workbook(unit, period, config, rows)
+            send(unit, when, name, data[: len(data) // 3], tag="_附件损坏")
+            continue
+        if unit in faulty or unit == resubmits:
+            key = next(iter(rows))
+            fixed = [list(r) for r in rows[key]]
+            spoil(catalogue.template(key), rows[key], 2, rng)
+            send(unit, when, name, unit_workbook(unit, period, config, rows), tag="_有误")
+            if unit == resubmits:
+                rows[key] = fixed
+                send(unit, when + dt.timedelta(days=1, hours=2), name, unit_workbook(unit, period, config, rows),
+                     subject=f"{unit} {period} 信用信息报送（更正后重新报送）", tag="_更正")
+            continue
+        if unit == by_name:
+            send(unit, when, name, unit_workbook(unit, period, config, rows, with_metadata=False), tag="_按文件名")
+            continue
+        if unit == by_sender:
+            send(unit, when, "报送表.xlsx", unit_workbook(unit, period, config, rows, with_metadata=False),
+                 subject=f"{period} 报送", tag="_按发件人")
+            continue
+        send(unit, when, name, unit_workbook(unit, period, config, rows))
+    return paths
+
+
+def type_quarterly_receipts(master: Path, as_of: dt.date, config, late: set[str]) -> list:
+    """Do what the office does by hand: type the 收到时间 of last quarter's cases into 报送情况
+    (all units but ``late``, a few days before the quarter's end), refresh and save."""
+    from credit_macros.safeio import atomic_write
+    from credit_macros.submissions import QUARTERLY, STATUS_HEADERS, STATUS_SHEET
+    from credit_macros.workbook.collect_master import load_master
+    from credit_macros.workbook.submissions_sheet import refresh_submissions
+
+    wb = load_master(master)
+    ws = wb[STATUS_SHEET]
+    col = {name: i for i, name in enumerate(STATUS_HEADERS)}
+    quarter = (as_of.month - 1) // 3 + 1
+    last = f"{as_of.year - 1}年第4季度" if quarter == 1 else f"{as_of.year}年第{quarter - 1}季度"
+    for row in ws.iter_rows(min_row=2):
+        if row[col["周期"]].value == QUARTERLY and row[col["报送期"]].value == last and row[col["成员单位"]].value not in late:
+            due = row[col["期限"]].value
+            row[col["收到时间"]].value = due - dt.timedelta(days=3)
+    rows = refresh_submissions(wb, as_of, config)
+    atomic_write(master, wb.save, backup=False)
+    return rows
+
+
+def write_demo(folder: Path, period: str, as_of: dt.date, seed: int = 20260210) -> DemoResult:
+    """Play the month in ``folder`` (created if needed); see the module docstring."""
+    from credit_macros.config import load_config
+    from credit_macros.remind import plan_reminders, write_drafts
+    from credit_macros.safeio import atomic_write
+    from credit_macros.sources import gather
+    from credit_macros.workbook.collect_master import collect_into
+    from credit_macros.workbook.master import MASTER_NAME, build_master
+    from credit_macros.xlsxio import read_grids
+
+    folder.mkdir(parents=True, exist_ok=True)
+    reporting = [u.name for u in unitlib.all_units() if unit_templates(u.name)]
+    # one unit has no address in the config: its reminder is a draft without recipient
+    (folder / "config.toml").write_text(demo_config_text(reporting[:-1]), "utf-8")
+    config = load_config(folder / "config.toml")
+    master = folder / MASTER_NAME
+    atomic_write(master, build_master(config).save, backup=False)
+    inbox = folder / "inbox"
+    inbox.mkdir(exist_ok=True)
+    for old in inbox.glob("*.eml"):
+        old.unlink()
+    paths = write_inbox(inbox, period, config, seed)
+    outcome, _, _ = collect_into(master, gather([inbox]), as_of, config)
+    rows = type_quarterly_receipts(master, as_of, config, late=set(reporting[-3:]))
+    reminders = plan_reminders(rows, read_grids(master), as_of, config)
+    outbox = folder / "outbox"
+    outbox.mkdir(exist_ok=True)
+    for old in outbox.glob("*.eml"):
+        old.unlink()
+    warnings = write_drafts(reminders, outbox, as_of, config)
+    return DemoResult(folder, master, paths, outcome, rows, reminders, warnings)

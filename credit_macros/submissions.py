@@ -1,0 +1,217 @@
+"""报送情况: who has reported what, for which period, by when — computed from the master's own sheets.
+
+Obligations (报送事项):
+
+* monthly — every member unit reports each template it is responsible for
+  (``catalogue.tasks.unit_templates``), last month's data, due on the monthly due day
+  (``deadlines.monthly_due``: the configured day, rolled to a working day);
+* quarterly — every unit named in a 重点任务 with a quarterly rule (信用报告应用案例, 分级分类
+  监管案例, 诚信宣传, 融资监测名单, …) reports once per quarter, due on the quarter's last day
+  (``deadlines.current_period``). These arrive as documents, not templates: the 信用办 types the
+  收到时间 into the 报送情况 sheet by hand and it is kept on every refresh.
+
+A monthly obligation is received when the 收文记录 sheet (written by ``collect``) has an
+accepted row for the unit, template and period; the earliest accepted receipt decides
+timeliness (a corrected resubmission does not make an on-time report late), the latest one
+gives the error/warning/row counts and the file.
+
+Periods listed: every period that appears in 收文记录 or in the 报送情况 sheet, plus the most
+recently due period and the current one (the period whose due date is ``as_of`` or later), so
+a unit that never reported still shows up as 未报.
+
+Status words: 按时 (received on or before the due date), 逾期 (received after it), 未报 (not
+received and the due date has passed), 未到期 (not received, not yet due).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from credit_macros.catalogue import tasks as tasklib
+from credit_macros.catalogue import units as unitlib
+from credit_macros.catalogue.timelimit import Rule
+from credit_macros.deadlines import current_period, monthly_due
+from credit_macros.table import is_blank
+from credit_macros.validate.values import parse_date
+
+ON_TIME, LATE, MISSING, NOT_DUE = "按时", "逾期", "未报", "未到期"
+STATUS_WORDS = (ON_TIME, LATE, MISSING, NOT_DUE)
+MONTHLY, QUARTERLY = "每月", "每季"
+
+RECEIPTS_SHEET = "收文记录"
+RECEIPT_HEADERS = ("收到时间", "单位", "报送期", "模板", "结果", "行数", "错误", "警告",
+                   "来源文件", "来源", "发件人", "识别方式", "内容哈希", "说明")
+ACCEPTED, ACCEPTED_REPLACING = "接收", "接收（替换旧版）"
+
+STATUS_SHEET = "报送情况"
+STATUS_HEADERS = ("成员单位", "报送事项", "周期", "报送期", "期限", "收到时间", "状态",
+                  "错误", "警告", "行数", "来源文件")
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    unit: str
+    obligation: str  # template key (monthly) or "1-6-1 信用报告应用" (quarterly key task)
+    period: str  # "2026-01" (monthly) or "2026年第1季度"
+    due: dt.date
+    received: dt.datetime | None
+    status: str  # 按时 / 逾期 / 未报 / 未到期
+    errors: int
+    warnings: int
+    rows: int
+    source: str
+    cycle: str = MONTHLY
+
+
+def sheet_records(grid: list[list] | None, headers: tuple[str, ...]) -> list[dict]:
+    """Rows below the header row of one of our own sheets, as dicts keyed by ``headers``.
+
+    Columns are found by their header text (a user may have moved them); rows blank in every
+    known column are skipped.
+    """
+    if not grid:
+        return []
+    head = [str(v).strip() if v is not None else "" for v in grid[0]]
+    where = {name: head.index(name) for name in headers if name in head}
+    out = []
+    for row in grid[1:]:
+        record = {name: (row[c] if c < len(row) else None) for name, c in where.items()}
+        if all(is_blank(v) for v in record.values()):
+            continue
+        out.append({name: record.get(name) for name in headers})
+    return out
+
+
+def as_datetime(value) -> dt.datetime | None:
+    """A received time as stored or typed: datetime, date, Excel serial or text."""
+    if isinstance(value, dt.datetime):
+        return value
+    if is_blank(value):
+        return None
+    day = parse_date(value)
+    if day is None:
+        return None
+    text = str(value)
+    time = re.search(r"(\d{1,2})[:时](\d{1,2})", text[10:]) if isinstance(value, str) else None
+    return dt.datetime.combine(day, dt.time(int(time[1]), int(time[2])) if time else dt.time())
+
+
+def month_label(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def parse_month(label) -> tuple[int, int] | None:
+    m = re.fullmatch(r"(\d{4})-(\d{2})", str(label or "").strip())
+    return (int(m[1]), int(m[2])) if m and 1 <= int(m[2]) <= 12 else None
+
+
+def _next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _quarter_label(year: int, quarter: int) -> str:
+    return f"{year}年第{quarter}季度"
+
+
+def _parse_quarter(label) -> tuple[int, int] | None:
+    m = re.fullmatch(r"(\d{4})年第([1-4])季度", str(label or "").strip())
+    return (int(m[1]), int(m[2])) if m else None
+
+
+def quarterly_obligations() -> list[tuple[str, tuple[str, ...]]]:
+    """(obligation name, units) of the 重点任务 with a quarterly rule."""
+    out = []
+    for task in tasklib.key_tasks():
+        if any(rule.kind == "quarterly" for rule in task.rules):
+            title = re.sub(r"^\d+\.", "", task.level2)
+            out.append((f"{task.id} {title}", task.units))
+    return out
+
+
+def _status(due: dt.date, received: dt.datetime | None, as_of: dt.date) -> str:
+    if received is not None:
+        return ON_TIME if received.date() <= due else LATE
+    return MISSING if as_of > due else NOT_DUE
+
+
+def _int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _monthly_periods(receipts: list[dict], typed: list[dict], as_of: dt.date, calendar, config) -> list[tuple[int, int]]:
+    current = current_period(Rule("monthly"), as_of, calendar, config).start
+    previous = (current.year - 1, 12) if current.month == 1 else (current.year, current.month - 1)
+    periods = {(current.year, current.month), previous}
+    periods |= {p for r in receipts if (p := parse_month(r["报送期"]))}
+    periods |= {p for r in typed if r["周期"] == MONTHLY and (p := parse_month(r["报送期"]))}
+    return sorted(periods)
+
+
+def _quarters(typed: list[dict], as_of: dt.date) -> list[tuple[int, int]]:
+    quarter = (as_of.month - 1) // 3 + 1
+    previous = (as_of.year - 1, 4) if quarter == 1 else (as_of.year, quarter - 1)
+    found = {(as_of.year, quarter), previous}
+    found |= {q for r in typed if r["周期"] == QUARTERLY and (q := _parse_quarter(r["报送期"]))}
+    return sorted(found)
+
+
+def submission_rows(master_grids: dict[str, list[list]], as_of: dt.date, calendar, config) -> list[SubmissionRow]:
+    """Every obligation × unit × period with its due date, receipt and status (see the module docstring).
+
+    ``master_grids``: sheet name → grid (only 收文记录 and 报送情况 are read; missing sheets are
+    empty). Rows are ordered by unit (the plan's order), monthly before quarterly, then period.
+    """
+    receipts = [r for r in sheet_records(master_grids.get(RECEIPTS_SHEET), RECEIPT_HEADERS)
+                if str(r["结果"] or "").startswith(ACCEPTED)]
+    typed = sheet_records(master_grids.get(STATUS_SHEET), STATUS_HEADERS)
+    got: dict[tuple, list[dict]] = {}
+    for r in receipts:
+        got.setdefault((r["单位"], r["模板"], r["报送期"]), []).append(r)
+    hand = {(r["成员单位"], r["报送事项"], str(r["报送期"])): as_datetime(r["收到时间"]) for r in typed
+            if r["周期"] == QUARTERLY}
+    months = _monthly_periods(receipts, typed, as_of, calendar, config)
+    quarters = _quarters(typed, as_of)
+    quarterly = quarterly_obligations()
+    due_of_month = {p: monthly_due(*_next_month(*p), calendar, config)[0] for p in months}
+    rows: list[SubmissionRow] = []
+    for unit in unitlib.all_units():
+        for template in tasklib.unit_templates(unit.name):
+            for year, month in months:
+                label = month_label(year, month)
+                entries = sorted(got.get((unit.name, template, label), []), key=lambda r: as_datetime(r["收到时间"]) or dt.datetime.max)
+                received = as_datetime(entries[0]["收到时间"]) if entries else None
+                last = entries[-1] if entries else {}
+                due = due_of_month[(year, month)]
+                rows.append(SubmissionRow(unit.name, template, label, due, received, _status(due, received, as_of),
+                                          _int(last.get("错误")), _int(last.get("警告")), _int(last.get("行数")),
+                                          str(last.get("来源文件") or ""), MONTHLY))
+        for obligation, responsible in quarterly:
+            if unit.name not in responsible:
+                continue
+            for year, quarter in quarters:
+                label = _quarter_label(year, quarter)
+                due = current_period(Rule("quarterly"), dt.date(year, quarter * 3, 1), calendar, config).due
+                received = hand.get((unit.name, obligation, label))
+                rows.append(SubmissionRow(unit.name, obligation, label, due, received, _status(due, received, as_of),
+                                          0, 0, 0, "", QUARTERLY))
+    return rows
+
+
+def status_grid(rows: list[SubmissionRow]) -> list[list]:
+    """The 报送情况 sheet's values (header row first)."""
+    return [list(STATUS_HEADERS)] + [
+        [r.unit, r.obligation, r.cycle, r.period, r.due, r.received, r.status,
+         r.errors if r.received else None, r.warnings if r.received else None,
+         r.rows if r.received else None, r.source or None]
+        for r in rows
+    ]
+
+
+def counts(rows: list[SubmissionRow]) -> dict[str, int]:
+    """How many rows carry each status word."""
+    return {word: sum(1 for r in rows if r.status == word) for word in STATUS_WORDS}
