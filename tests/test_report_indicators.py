@@ -92,3 +92,19 @@ def test_no_data_names_what_to_fill():
     target = Indicator("承诺", "信用承诺累计数", ">", "辖区企业数", "count", "month", "")
     assert target_text(target, 12000.0) == "> 辖区企业数（12,000）"
     assert evaluate_one(target, [], None, {}).status == "无数据"
+
+
+def test_master_has_the_indicator_sheet():
+    from credit_macros.config import load_config
+    from credit_macros.workbook.master import build_master
+
+    ws = build_master(load_config("不存在的配置.toml"))[indicators.SHEET]
+    columns = indicators.data_columns()
+    assert [c.value for c in ws[1]] == [c.name for c in columns]
+    assert ws.freeze_panes == "B2"
+    assert ws.column_dimensions["A"].number_format == "yyyy-mm"
+    assert {ws.column_dimensions[chr(66 + i)].number_format for i in range(len(columns) - 1)} == {"#,##0"}
+    validations = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert validations["A1:A1048576"].type == "date" and validations["A1:A1048576"].prompt == columns[0].help
+    assert validations["B1:B1048576"].type == "whole" and validations["B1:B1048576"].formula1 == "0"
+    assert [validations[f"{chr(65 + i)}1:{chr(65 + i)}1048576"].prompt for i in range(len(columns))] == [c.help for c in columns]

@@ -19,6 +19,7 @@ from credit_macros.catalogue import units as unitlib
 from credit_macros.collect import PROVENANCE
 from credit_macros.safeio import atomic_write
 from credit_macros.workbook import styles
+from credit_macros.workbook.indicator_sheet import write_indicator_sheet
 from credit_macros.workbook.submissions_sheet import add_office_sheets
 from credit_macros.workbook.template_sheet import ListSheet, write_template_sheet
 
@@ -130,6 +131,7 @@ def build_master(config) -> Workbook:
                           contact["contact"], contact["phone"], contact["email"]])
     _write_table(wb.create_sheet(UNIT_SHEET), UNIT_HEADERS, unit_rows, config)
     add_office_sheets(wb, config)  # 报送情况, 收文记录, 退回修改, 历史版本 (filled by collect)
+    write_indicator_sheet(wb.create_sheet(), config)  # 指标数据: filled monthly by the 信用办, read by report
     wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
     return wb
 
