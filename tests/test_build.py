@@ -33,9 +33,10 @@ def built(tmp_path_factory):
 
 def test_master_sheets(built):
     wb = openpyxl.load_workbook(built / MASTER_NAME)
-    expected = ["说明", "重点任务"] + [t.sheet for t in catalogue.templates()] + ["主要任务", "成员单位", "_选项"]
+    expected = ["说明", "重点任务", "事项台账"] + [t.sheet for t in catalogue.templates()] + ["主要任务", "成员单位"]
     assert wb.sheetnames[: len(expected)] == expected
-    assert wb["_选项"].sheet_state == "hidden"
+    assert wb.sheetnames[-2:] == ["_选项", "日历"]
+    assert wb["_选项"].sheet_state == "hidden" and wb["日历"].sheet_state == "hidden"
     assert wb["成员单位"].max_row == 22
     assert wb["主要任务"].max_row == 27
 
@@ -93,8 +94,9 @@ def test_repair_ledger_layout(built):
 
 def test_key_tasks_sheet(built):
     ws = openpyxl.load_workbook(built / MASTER_NAME)["重点任务"]
-    assert [c.value for c in ws[1]][:6] == ["编号", "一级指标", "二级指标", "具体措施", "责任部门", "完成时限"]
-    assert ws.max_row - 1 == len(catalogue.tasks.key_tasks())
+    assert [c.value for c in ws[2]] == ["编号", "一级指标", "二级指标", "具体措施", "责任部门", "完成时限",
+                                        "周期", "本期期限", "完成", "状态"]
+    assert ws.max_row - 2 == len(catalogue.tasks.key_tasks())
 
 
 def test_blank_templates(built):

@@ -1,13 +1,16 @@
 """Build the master tracker (信用体系建设台账) and the blank templates a unit fills.
 
 ``build_master(config)`` returns an openpyxl Workbook; ``write_build(out, config)`` writes the
-master and the nine blank templates atomically. The content is a pure function of the
+master and the nine blank templates atomically. The master's deadline parts (重点任务 status
+columns, 事项台账, hidden 日历) come from ``credit_macros.workbook.tracking``, and their formula
+cells carry today's results as cached values. The content is a pure function of the
 catalogue and the config, so the committed files under ``workbooks/`` can be checked for
 staleness by rebuilding.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -18,14 +21,15 @@ from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
 from credit_macros.collect import PROVENANCE
 from credit_macros.safeio import atomic_write
-from credit_macros.workbook import styles
+from credit_macros.workbook import styles, task_status, tracking
 from credit_macros.workbook.indicator_sheet import write_indicator_sheet
 from credit_macros.workbook.submissions_sheet import add_office_sheets
 from credit_macros.workbook.template_sheet import ListSheet, write_template_sheet
+from credit_macros.workdays import Calendar
 
 MASTER_NAME = "信用体系建设台账.xlsx"
 GUIDE_SHEET = "说明"
-KEY_TASK_SHEET = "重点任务"
+KEY_TASK_SHEET = task_status.SHEET
 MAIN_TASK_SHEET = "主要任务"
 UNIT_SHEET = "成员单位"
 # PROVENANCE: where each merged row came from (来源单位, 报送期, 来源文件, 收到时间); appended after
@@ -133,6 +137,7 @@ def build_master(config) -> Workbook:
     add_office_sheets(wb, config)  # 报送情况, 收文记录, 退回修改, 历史版本 (filled by collect)
     write_indicator_sheet(wb.create_sheet(), config)  # 指标数据: filled monthly by the 信用办, read by report
     wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
+    tracking.install(wb, config, Calendar.from_config(config), dt.date.today())
     return wb
 
 
@@ -150,7 +155,7 @@ def build_blank(template: catalogue.Template, config, unit: str = "") -> Workboo
 def write_build(out: Path, config, blanks_dir: Path | None = None) -> list[Path]:
     """Write the master to ``out`` and the blank templates to ``blanks_dir``; returns the paths."""
     written = [out]
-    atomic_write(out, lambda tmp: build_master(config).save(tmp))
+    atomic_write(out, lambda tmp: tracking.save(build_master(config), tmp, config, Calendar.from_config(config), dt.date.today()))
     if blanks_dir is not None:
         for template in catalogue.templates():
             path = blanks_dir / "空白模板" / blank_name(template)

@@ -1,0 +1,79 @@
+"""``credit-macros status WORKBOOK [--as-of DATE]``: recompute deadlines and colours in the master.
+
+Writes the as-of date into the 基准日期 cells of 重点任务 and 事项台账 (cleared without
+``--as-of``: the workbook then follows TODAY()), installs or refreshes the status columns, the
+事项台账 and the hidden 日历 (``credit_macros.workbook.tracking``), and stores Python's results
+as the formulas' cached values. Nothing else in the workbook changes; running it twice gives
+the same workbook. The previous file is kept as ``name.bak.xlsx``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+
+from credit_macros.commands.deadline import parse_date
+from credit_macros.errors import UserError
+from credit_macros.safeio import atomic_write, refuse_if_locked
+from credit_macros.workbook import calendar_sheet, ledger_sheet, task_status, tracking
+from credit_macros.workdays import Calendar
+
+NAME = "status"
+HELP = "更新总台账的期限和状态：重点任务的本期期限、事项台账的期限，逾期标红、临近标黄、已完成标绿"
+ORDER = 30
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("workbook", metavar="WORKBOOK", type=Path, help="总台账文件（.xlsx，由 credit-macros build 生成）")
+    parser.add_argument("--as-of", metavar="DATE",
+                        help="按此日期计算（如 2026-10-08）并写入“基准日期”单元格；不写则按今天计算并清空“基准日期”")
+
+
+def _load(path: Path):
+    if not path.exists():
+        raise UserError(f"文件 {path} 不存在，请检查路径。")
+    if path.suffix.lower() != ".xlsx":
+        raise UserError(f"文件 {path.name} 不是 .xlsx 工作簿；请指定 credit-macros build 生成的总台账（.xlsx）。")
+    refuse_if_locked(path)
+    try:
+        wb = openpyxl.load_workbook(path)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UserError(f"无法打开 {path.name}（{exc}），文件可能已损坏或不是 Excel 工作簿；可用同目录的 .bak.xlsx 备份恢复。")
+    if task_status.SHEET not in wb.sheetnames:
+        raise UserError(f"{path.name} 中没有“{task_status.SHEET}”工作表，不是总台账；"
+                        "请指定 credit-macros build 生成的《信用体系建设台账》。")
+    return wb
+
+
+def _summary(values: dict, column_of) -> str:
+    counts = Counter(v.replace(calendar_sheet.PROVISIONAL_MARK, "") for c, v in values.items() if column_of(c) and v)
+    return "、".join(f"{word} {counts[word]}" for word in ("逾期", "临近", "未到期", "已完成") if counts[word])
+
+
+def run(args, ctx) -> int:
+    as_of = parse_date(args.as_of) if args.as_of else None
+    path: Path = args.workbook
+    wb = _load(path)
+    where = f"{path.name} 中"
+    day = as_of or dt.date.today()
+    tracking.check_year(day, ctx.config, "基准日期 ")
+    calendar = Calendar.from_config(ctx.config)
+    tracking.install(wb, ctx.config, calendar, day, where)
+    for sheet in (task_status.SHEET, ledger_sheet.SHEET):
+        wb[sheet][calendar_sheet.AS_OF_INPUT] = as_of
+    values = tracking.cached_values(wb, day, calendar, ctx.config, where)
+    atomic_write(path, lambda tmp: tracking.write(wb, tmp, values))
+    status_col = task_status.columns(wb[task_status.SHEET]).status
+    tasks = _summary(values[task_status.SHEET], lambda c: c.rstrip("0123456789") == status_col)
+    events = _summary(values[ledger_sheet.SHEET], lambda c: c.rstrip("0123456789") == ledger_sheet.STATUS)
+    print(f"已更新 {path}（基准日期 {day.isoformat()}{'' if as_of else '，今天'}）", file=ctx.out)
+    print(f"  重点任务：{tasks or '无'}", file=ctx.out)
+    print(f"  事项台账：{events or '无事项'}", file=ctx.out)
+    if any(calendar_sheet.PROVISIONAL_MARK in str(v) for sheet in values.values() for v in sheet.values()):
+        print("  标有“（暂定）”的期限所在年份放假安排尚未发布，发布后请在 config.toml 的 [calendar.years.YYYY] 中填写，"
+              "再运行本命令。", file=ctx.out)
+    return 0

@@ -1,0 +1,272 @@
+"""``credit-macros status``: deadlines of 重点任务 and 事项台账 recomputed in place, nothing else touched."""
+
+import datetime as dt
+import io
+import shutil
+import zipfile
+
+import openpyxl
+import pytest
+
+from credit_macros.cli import main
+from credit_macros.config import load_config
+from credit_macros.workbook import cached
+from credit_macros.workbook import calendar_sheet as cs
+from credit_macros.workbook import ledger_sheet, task_status
+from credit_macros.workbook.master import MASTER_NAME, write_build
+from fingerprint import diff, fingerprint
+
+CONFIG = load_config("no-such-config.toml")
+TASKS, LEDGER = task_status.SHEET, ledger_sheet.SHEET
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--config", "no-such-config.toml", *argv], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("status") / MASTER_NAME
+    write_build(path, CONFIG)
+    return path
+
+
+@pytest.fixture
+def master(built, tmp_path):
+    path = tmp_path / MASTER_NAME
+    shutil.copy(built, path)
+    return path
+
+
+def status(path, as_of=None):
+    code, out, err = run("status", str(path), *(["--as-of", as_of] if as_of else []))
+    assert code == 0, err
+    return out
+
+
+def sheet_values(ws):
+    return {c.coordinate: c.value for row in ws.iter_rows() for c in row}
+
+
+def cached_cells(path, sheet):
+    return sheet_values(openpyxl.load_workbook(path, data_only=True)[sheet])
+
+
+def task_row(path, task_id, data_only=True):
+    ws = openpyxl.load_workbook(path, data_only=data_only)[TASKS]
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == task_id)
+    return [ws.cell(row, c).value for c in range(7, 11)]
+
+
+def fill_ledger(path, rows):
+    wb = openpyxl.load_workbook(path)
+    ws = wb[LEDGER]
+    for r, (kind, unit, start, done) in enumerate(rows, start=ledger_sheet.FIRST_ROW):
+        ws[f"A{r}"], ws[f"B{r}"], ws[f"D{r}"], ws[f"E{r}"] = kind, unit, start, done
+    wb.save(path)
+
+
+def without(fp, cells):
+    """A fingerprint without the given (sheet, coordinate) cells."""
+    fp = {k: (dict(v, cells={c: x for c, x in v["cells"].items() if (k[6:], c) not in cells}) if k.startswith("sheet:") else v)
+          for k, v in fp.items()}
+    return fp
+
+
+# ----------------------------------------------------------------------------- exact results
+def test_national_day_rolls_the_monthly_report(master):
+    out = status(master, "2026-10-01")
+    assert "已更新" in out and "基准日期 2026-10-01" in out
+    # September's data is due 2 October, a holiday: rolled to Thursday 8 October, one working day away
+    assert task_row(master, "1-1-1") == ["每月", dt.datetime(2026, 10, 8), None, "临近"]
+    assert task_row(master, "1-6-1") == ["每季", dt.datetime(2026, 12, 31), None, "未到期"]
+    assert task_row(master, "1-8-2") == ["一次性", dt.datetime(2023, 11, 30), None, "逾期"]
+    assert task_row(master, "1-1-2") == ["事项", None, None, "未到期"]
+    assert task_row(master, "1-8-1") == ["持续", None, None, "未到期"]
+    assert task_row(master, "4-3-1") == ["每年", dt.datetime(2027, 6, 30), None, "未到期"]
+    status(master, "2026-10-09")  # from 9 October: October's data, due Monday 2 November
+    assert task_row(master, "1-1-1") == ["每月", dt.datetime(2026, 11, 2), None, "未到期"]
+    ws = openpyxl.load_workbook(master)[TASKS]
+    assert ws["B1"].value == dt.datetime(2026, 10, 9) and ws["D1"].value == '=IF(B1="",TODAY(),INT(B1))'
+
+
+def test_one_off_dates_before_a_recurring_rule(master):
+    status(master, "2023-12-20")  # 1-4-1: 2023/12/31 comes before January's report (due 2024-01-02)
+    assert task_row(master, "1-4-1") == ["一次性", dt.datetime(2023, 12, 31), None, "未到期"]
+    status(master, "2023-12-28")
+    assert task_row(master, "1-4-1") == ["一次性", dt.datetime(2023, 12, 31), None, "临近"]
+    status(master, "2024-01-01")
+    assert task_row(master, "1-4-1") == ["每月", dt.datetime(2024, 1, 2), None, "临近"]
+    status(master, "2023-07-15")  # 4-2-1: two one-off dates, the next one counts; then the last stays overdue
+    assert task_row(master, "4-2-1") == ["一次性", dt.datetime(2023, 8, 31), None, "未到期"]
+    status(master, "2024-07-15")
+    assert task_row(master, "4-2-1") == ["一次性", dt.datetime(2023, 8, 31), None, "逾期"]
+
+
+def test_provisional_year_is_marked(master):
+    status(master, "2026-12-31")  # December's data due 2 January 2027 (Saturday) → Monday 4 January, 2027 not yet announced
+    assert task_row(master, "1-1-1") == ["每月", dt.datetime(2027, 1, 4), None, "临近（暂定）"]
+    code, out, _ = run("status", str(master), "--as-of", "2026-12-31")
+    assert "（暂定）" in out and "[calendar.years.YYYY]" in out
+
+
+def test_tick_means_this_period_done(master):
+    wb = openpyxl.load_workbook(master)
+    ws = wb[TASKS]
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == "1-8-2")
+    ws[f"I{row}"] = task_status.TICK
+    wb.save(master)
+    status(master, "2026-10-01")
+    assert task_row(master, "1-8-2") == ["一次性", dt.datetime(2023, 11, 30), "✓", "已完成"]
+
+
+def test_event_ledger(master):
+    fill_ledger(master, [
+        ("双公示", "开发建设部", dt.date(2026, 9, 28), None),             # 7 working days: 13 October
+        ("异议核实", "安全监管部", dt.date(2026, 10, 9), dt.date(2026, 10, 12)),
+        ("信用承诺上传", "财政金融部", dt.date(2026, 12, 18), None),       # reaches into 2027: provisional
+        (None, None, None, dt.date(2026, 10, 1)),                          # no event yet: nothing computed
+    ])
+    out = status(master, "2026-10-12")
+    assert "事项台账：临近 1、未到期 1、已完成 1" in out
+    values = cached_cells(master, LEDGER)
+    assert [values[f"{c}3"] for c in "FG"] == [dt.datetime(2026, 10, 13), "临近"]
+    assert [values[f"{c}4"] for c in "FG"] == [dt.datetime(2026, 10, 12), "已完成"]  # 10 October (Saturday) is a working day
+    assert [values[f"{c}5"] for c in "FG"] == [dt.datetime(2027, 1, 18), "未到期（暂定）"]
+    assert [values[f"{c}6"] for c in "FG"] == [None, None]  # cached as empty text
+    status(master, "2026-10-14")
+    assert cached_cells(master, LEDGER)["G3"] == "逾期"
+
+
+def test_ledger_formulas_follow_the_rows_staff_use(master):
+    last = ledger_sheet.FIRST_ROW + ledger_sheet.MIN_ROWS + 9
+    wb = openpyxl.load_workbook(master)
+    wb[LEDGER][f"A{last}"], wb[LEDGER][f"D{last}"] = "行业协会检查", dt.date(2026, 9, 30)
+    wb.save(master)
+    status(master, "2026-10-01")
+    ws = openpyxl.load_workbook(master)[LEDGER]
+    assert ws[f"F{last}"].value.startswith("=IF(OR(A") and ws.auto_filter.ref == f"A2:H{last}"
+    assert cached_cells(master, LEDGER)[f"F{last}"] == dt.datetime(2026, 10, 10)  # 国庆 8, 9 and Saturday 10 October
+
+
+# ----------------------------------------------------------------------------- nothing else changes
+def test_status_touches_only_as_of_cells_and_cached_results(built, master):
+    status(master, "2025-03-03")
+    as_of_cells = {(TASKS, "B1"), (LEDGER, "B1")}
+    assert not diff(without(fingerprint(built), as_of_cells), without(fingerprint(master), as_of_cells))
+    assert openpyxl.load_workbook(master)[TASKS]["B1"].value == dt.datetime(2025, 3, 3)
+    before, after = (openpyxl.load_workbook(p, data_only=True) for p in (built, master))
+    for name in before.sheetnames:
+        if name not in (TASKS, LEDGER):
+            assert sheet_values(before[name]) == sheet_values(after[name]), name
+    old, new = sheet_values(before[TASKS]), sheet_values(after[TASKS])
+    changed = {c for c, v in new.items() if old[c] != v}
+    assert changed and {c.rstrip("0123456789") for c in changed} <= {"B", "D", "H", "J"}
+
+
+def test_status_is_idempotent_and_today_clears_the_as_of(built, master):
+    status(master, "2027-02-03")
+    first = fingerprint(master), cached_cells(master, TASKS), cached_cells(master, LEDGER)
+    status(master, "2027-02-03")
+    assert not diff(first[0], fingerprint(master))
+    assert (cached_cells(master, TASKS), cached_cells(master, LEDGER)) == first[1:]
+    out = status(master)
+    assert "，今天" in out
+    assert not diff(fingerprint(built), fingerprint(master))
+    assert cached_cells(master, TASKS)["D1"] == dt.datetime.combine(dt.date.today(), dt.time())
+
+
+def test_old_master_is_brought_up_to_date(built, master, tmp_path):
+    """A master built before the status columns: header in row 1, no 事项台账, no 日历."""
+    wb = openpyxl.load_workbook(master)
+    for name in (LEDGER, cs.SHEET):
+        del wb[name]
+    ws = wb[TASKS]
+    ws.delete_rows(1)
+    ws.delete_cols(7, 4)
+    ws.data_validations.dataValidation = []
+    ws.conditional_formatting = type(ws.conditional_formatting)()
+    ws.freeze_panes, ws.auto_filter.ref = "A2", "A1:F36"
+    wb.save(master)
+    status(master, "2026-10-01")
+    fresh = tmp_path / "fresh.xlsx"
+    shutil.copy(built, fresh)
+    status(fresh, "2026-10-01")
+    assert not diff(fingerprint(fresh), fingerprint(master))
+    assert cached_cells(fresh, TASKS) == cached_cells(master, TASKS)
+
+
+# ----------------------------------------------------------------------------- refusals
+def test_refusals_leave_the_file_untouched(master, tmp_path):
+    original = master.read_bytes()
+    cases = [
+        (["--as-of", "2026-13-01"], "无法识别"),
+        (["--as-of", "2062-01-01"], "不在"),
+    ]
+    for extra, words in cases:
+        code, _, err = run("status", str(master), *extra)
+        assert code == 2 and words in err and "错误：" in err, err
+    fill_ledger(master, [("双公式", "开发建设部", dt.date(2026, 9, 28), None)])
+    typo = master.read_bytes()
+    code, _, err = run("status", str(master))
+    assert code == 2 and "第 3 行 A 列（事项类型）“双公式”" in err and "双公示" in err
+    assert master.read_bytes() == typo
+    fill_ledger(master, [("双公示", "开发建设部", "9月28日", None)])
+    code, _, err = run("status", str(master))
+    assert code == 2 and "第 3 行 D 列（开始日期）“9月28日”不是日期" in err
+    (tmp_path / f"~${MASTER_NAME}").write_bytes(b"lock")
+    code, _, err = run("status", str(master))
+    assert code == 2 and "正在被 Excel 或 WPS 打开" in err
+    assert original != typo  # the ledger edits above were ours, not the command's
+
+
+def test_not_a_master(tmp_path):
+    other = tmp_path / "其他.xlsx"
+    openpyxl.Workbook().save(other)
+    code, _, err = run("status", str(other))
+    assert code == 2 and "没有“重点任务”工作表" in err and "其他.xlsx" in err
+    code, _, err = run("status", str(tmp_path / "没有.xlsx"))
+    assert code == 2 and "不存在" in err
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(b"not a zip")
+    code, _, err = run("status", str(broken))
+    assert code == 2 and "无法打开" in err and broken.read_bytes() == b"not a zip"
+
+
+def test_colours_follow_config(master, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[colors]\noverdue = "FF0000"\n', encoding="utf-8")
+    code, _, err = main_with(config, "status", str(master))
+    assert code == 0, err
+    ws = openpyxl.load_workbook(master)[TASKS]
+    rules = {r.formula[0]: r.dxf.fill.end_color.rgb for cf in ws.conditional_formatting for r in cf.rules}
+    assert rules == {'LEFT($J3,2)="逾期"': "00FF0000", 'LEFT($J3,2)="临近"': "00FFD966", 'LEFT($J3,3)="已完成"': "00C6EFCE"}
+    assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["A3:J37"]
+
+
+def main_with(config, *argv):
+    out, err = io.StringIO(), io.StringIO()
+    return main(["--config", str(config), *argv], out=out, err=err), out.getvalue(), err.getvalue()
+
+
+# ----------------------------------------------------------------------------- cached values
+def test_cached_patch(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "表 & 1"
+    ws["A1"], ws["B1"], ws["C1"], ws["D1"] = "=TODAY()", '="x"', "=1=1", 5
+    path = tmp_path / "a.xlsx"
+    wb.save(path)
+    cached.patch(path, {"表 & 1": {"A1": dt.date(2027, 1, 4), "B1": "逾期 <1>", "C1": True}})
+    values = openpyxl.load_workbook(path, data_only=True)["表 & 1"]
+    assert [values[c].value for c in ("A1", "B1", "C1", "D1")] == [46391, "逾期 <1>", True, 5]
+    assert openpyxl.load_workbook(path)["表 & 1"]["A1"].value == "=TODAY()"
+    with zipfile.ZipFile(path) as z:
+        assert b'fullCalcOnLoad="1"' in z.read("xl/workbook.xml")
+    with pytest.raises(ValueError):
+        cached.patch(path, {"表 & 1": {"D1": 6}})
+    with pytest.raises(ValueError):
+        cached.patch(path, {"表 & 1": {"Z9": 6}})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.xlsx"]
