@@ -204,3 +204,11 @@ def test_only_sheet(messy):
         validate_grids(grids, messy.as_of, CONFIG, only_sheet="不存在")
     with pytest.raises(UserError, match="不是报送模板"):
         validate_grids(grids, messy.as_of, CONFIG, only_sheet="填表说明")
+
+
+def test_true_and_1_are_told_apart():
+    """TRUE == 1 in Python; a TRUE typed into a number column is still no number."""
+    row = {"行政相对人名称": "x", "行政相对人代码_1(统一社会信用代码)": ORG_CODE, "缴纳水费明细": "2022-01: 0",
+           "近6个月月均水用量": 1, "当前是否欠费": "否"}
+    rows = [{**row, "水用户信息(户名 户号)": f"户{n}", "近3个月月均水用量": v} for n, v in enumerate([1, True, 0, False, 1.0])]
+    assert _rules("水费", rows) == {(2, "近3个月月均水用量", "number"), (4, "近3个月月均水用量", "number")}

@@ -18,7 +18,7 @@ JSON (``to_dict``) and renders as Chinese text (``render``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 ERROR = "error"
 WARNING = "warning"
@@ -36,7 +36,8 @@ class Finding:
     message: str  # Chinese, names row and column and says what to do
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"sheet": self.sheet, "cell": self.cell, "row": self.row, "column": self.column,
+                "rule": self.rule, "severity": self.severity, "message": self.message}
 
     def render(self) -> str:
         return f"[{SEVERITY_LABELS[self.severity]}] 「{self.sheet}」{self.cell} {self.message}"

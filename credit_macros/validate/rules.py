@@ -34,15 +34,20 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import gc
+import unicodedata
 from collections import defaultdict
+from functools import lru_cache
+from itertools import compress
 from typing import Callable, Iterable
 
 import stdnum.cn.ric as ric
 import stdnum.cn.uscc as uscc
+from stdnum import numdb
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 from credit_macros.catalogue import Column, Template, enum_values
-from credit_macros.table import Table, col_letter, find_table, is_blank
+from credit_macros.table import Table, col_letter, find_table
 from credit_macros.validate import values
 from credit_macros.validate.findings import ERROR, WARNING, Finding, Report
 from credit_macros.errors import UserError
@@ -62,6 +67,7 @@ def _problem(rule: str, detail: str, severity: str = ERROR) -> tuple[Problem, ..
 
 # --- codes -------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=1 << 16)
 def uscc_problems(code: str) -> tuple[Problem, ...]:
     """GB 32100 统一社会信用代码 (already cleaned).
 
@@ -81,9 +87,15 @@ def uscc_problems(code: str) -> tuple[Problem, ...]:
     return OK
 
 
+@lru_cache(maxsize=1 << 16)
 def ric_problems(code: str, as_of: dt.date) -> tuple[Problem, ...]:
-    """GB 11643 居民身份证号码 (already cleaned): check digit, a real birth date not after
-    ``as_of``, a known region (warning).
+    """GB 11643 居民身份证号码 (already cleaned): check digit (``stdnum.cn.ric``), a real birth
+    date not after ``as_of``, a known region (warning).
+
+    ``ric.validate`` is not called as a whole: it looks the region up for the birth year, but a
+    number keeps the region code of its first issue, which may postdate the birth (it would
+    reject most people born before their county got its present code), and that look-up is slow.
+    The region is looked up once per 6-digit prefix, for any year.
 
     >>> ric_problems("610102199001011231", dt.date(2024, 1, 1))
     ()
@@ -93,24 +105,30 @@ def ric_problems(code: str, as_of: dt.date) -> tuple[Problem, ...]:
     ['id-birthdate']
     >>> [p[:2] for p in ric_problems("999999199001011238", dt.date(2024, 1, 1))]
     [('id-region', 'warning')]
+    >>> ric_problems("610102196001011238", dt.date(2024, 1, 1))  # 新城区 got 610102 in 1983
+    ()
     """
     if len(code) == 15 and code.isdigit():
         return _problem("id-old", f"{code} 是15位旧身份证号，请改填18位身份证号", WARNING)
-    try:
-        ric.validate(code)
-    except InvalidChecksum:
-        return _problem("id-checksum", f"身份证号 {code} 校验位错误，按前17位应为 {ric.calc_check_digit(code)}，请核对后重新录入")
-    except InvalidComponent:
-        try:
-            ric.get_birth_date(code)
-        except InvalidComponent:
-            return _problem("id-birthdate", f"身份证号 {code} 第7–14位 {code[6:14]} 不是真实的出生日期，请核对后重新录入")
-        return _problem("id-region", f"身份证号 {code} 前6位 {code[:6]} 不是已知的行政区划代码，请核对", WARNING)
-    except ValidationError:
+    if len(code) != 18 or not code[:17].isdigit() or code[17] not in "0123456789X":
         return _problem("id-format", f"身份证号应为18位（17位数字加1位数字或X），现为「{code}」，请核对后重新录入")
-    if ric.get_birth_date(code) > as_of:
-        return _problem("id-birthdate", f"身份证号 {code} 的出生日期 {ric.get_birth_date(code)} 晚于今天，请核对后重新录入")
+    if code[17] != ric.calc_check_digit(code):
+        return _problem("id-checksum", f"身份证号 {code} 校验位错误，按前17位应为 {ric.calc_check_digit(code)}，请核对后重新录入")
+    try:
+        born = ric.get_birth_date(code)
+    except InvalidComponent:
+        return _problem("id-birthdate", f"身份证号 {code} 第7–14位 {code[6:14]} 不是真实的出生日期，请核对后重新录入")
+    if born > as_of:
+        return _problem("id-birthdate", f"身份证号 {code} 的出生日期 {born} 晚于今天，请核对后重新录入")
+    if not _known_region(code[:6]):
+        return _problem("id-region", f"身份证号 {code} 前6位 {code[:6]} 不是已知的行政区划代码，请核对", WARNING)
     return OK
+
+
+@lru_cache(maxsize=None)
+def _known_region(prefix: str) -> bool:
+    """Whether stdnum's division table ever listed ``prefix`` (any year)."""
+    return any(props for _, props in numdb.get("cn/loc").info(prefix))
 
 
 def _party_problems(kind: str, code: str, as_of: dt.date) -> tuple[Problem, ...]:
@@ -289,21 +307,49 @@ class _Context:
 
 # --- the engine --------------------------------------------------------------------------------
 
-def _scan(values_: list, check: Check, hits: list, c: int, column: str) -> None:
-    """Append (row index, sheet column, column name, problem) for each bad value; one check per
-    distinct value."""
-    cache: dict = {}
-    get = cache.get
-    for i, value in enumerate(values_):
-        if value is True or value is False:  # True == 1 would share 1's cache entry
-            found = check(value)
-        else:
-            found = get(value)
-            if found is None:
-                found = cache[value] = check(value)
-        if found:
-            for problem in found:
-                hits.append((i, c, column, problem))
+def _per_value(column: tuple, fn: Callable) -> tuple[dict, list[int]]:
+    """``fn`` of each distinct value (value → result) and the rows holding a bool.
+
+    True == 1 and False == 0 share a hash, so where a column holds both numbers and bools the
+    bools are left out of the map and their rows returned for the caller to check one by one.
+    """
+    distinct = set(column)
+    bool_rows: list[int] = []
+    if 0 in distinct or 1 in distinct:
+        bool_rows = [i for i, v in enumerate(column) if v.__class__ is bool]
+        if bool_rows:
+            distinct = {v for v in column if v.__class__ is not bool}
+    return {value: fn(value) for value in distinct}, bool_rows
+
+
+def _rows_with(column: tuple, wanted: set | dict, bool_rows: list[int]) -> list[int]:
+    """Rows whose (non-bool, see ``_per_value``) value is in ``wanted``."""
+    if not wanted:
+        return []
+    found = list(compress(range(len(column)), map(wanted.__contains__, column)))
+    if bool_rows:
+        return [i for i in found if column[i].__class__ is not bool]
+    return found
+
+
+def _rows_where(column: tuple, predicate: Callable) -> list[int]:
+    """Rows whose value satisfies ``predicate`` (evaluated once per distinct value)."""
+    found, bool_rows = _per_value(column, predicate)
+    rows = _rows_with(column, {value for value, yes in found.items() if yes}, bool_rows)
+    return sorted(rows + [i for i in bool_rows if predicate(column[i])]) if bool_rows else rows
+
+
+def _scan(column: tuple, check: Check, hits: list, c: int, name: str) -> None:
+    """Append (row index, sheet column, column name, problem) for each bad value; ``check`` runs
+    once per distinct value."""
+    found, bool_rows = _per_value(column, check)
+    bad = {value: problems for value, problems in found.items() if problems}
+    for i in _rows_with(column, bad, bool_rows):
+        for problem in bad[column[i]]:
+            hits.append((i, c, name, problem))
+    for i in bool_rows:
+        for problem in check(column[i]):
+            hits.append((i, c, name, problem))
 
 
 def _companion(template: Template, enum: str, column: Column) -> Column | None:
@@ -314,15 +360,15 @@ def _companion(template: Template, enum: str, column: Column) -> Column | None:
     return candidates[0] if candidates else None
 
 
-def _scan_keyed(table: Table, column: Column, ctx: _Context, hits: list) -> None:
+def _scan_keyed(table: Table, cols: dict, column: Column, ctx: _Context, hits: list) -> None:
     enum, _ = KEYED_CHECKS[column.type]
     companion = _companion(table.template, enum, column)
     c = table.columns[column.name]
-    codes = table.column_values(column.name)
+    codes = cols[column.name]
     if companion is None or companion.name not in table.columns:
         kinds = [""] * len(codes)
     else:
-        kinds = [k.strip() if isinstance(k, str) else "" for k in table.column_values(companion.name)]
+        kinds = [k.strip() if isinstance(k, str) else "" for k in cols[companion.name]]
     by_kind: dict[str, list[int]] = defaultdict(list)
     for i, kind in enumerate(kinds):
         by_kind[kind].append(i)
@@ -332,71 +378,68 @@ def _scan_keyed(table: Table, column: Column, ctx: _Context, hits: list) -> None
         hits.extend((rows[i], c_, name, problem) for i, c_, name, problem in found)
 
 
-def _scan_cross(table: Table, hits: list) -> None:
+def _scan_cross(table: Table, cols: dict, hits: list) -> None:
     for rule in table.template.cross_rules:
         if rule.when_column not in table.columns:
             continue
-        when = table.column_values(rule.when_column)
+        when = cols[rule.when_column]
+        wanted = set(rule.equals)
         if rule.filled:
-            active = [i for i, v in enumerate(when) if not is_blank(v)]
-            condition = f"已填写「{rule.when_column}」"
+            active = set(_rows_where(when, lambda v: not _blank(v)))
         else:
-            wanted = set(rule.equals)
-            active = [i for i, v in enumerate(when) if isinstance(v, str) and v.strip() in wanted]
-            condition = None
+            active = set(_rows_where(when, lambda v: isinstance(v, str) and v.strip() in wanted))
         for name in rule.require:
             column = table.template.column(name)
             if column.required or name not in table.columns:
                 continue  # ``required`` / ``missing-column`` already say it
             c = table.columns[name]
-            for i in active:
-                if is_blank(table.rows[i][c] if c < len(table.rows[i]) else None):
-                    said = condition or f"「{rule.when_column}」为“{str(when[i]).strip()}”"
+            for i in _rows_where(cols[name], _blank):
+                if i in active:
+                    said = f"已填写「{rule.when_column}」" if rule.filled else f"「{rule.when_column}」为“{str(when[i]).strip()}”"
                     hits.append((i, c, name, ("cross-required", ERROR, f"{said}时必须填写「{name}」，请补充")))
 
 
-def _scan_order(table: Table, hits: list) -> None:
+def _scan_order(table: Table, cols: dict, hits: list) -> None:
     for earlier, later in table.template.order:
         if earlier not in table.columns or later not in table.columns:
             continue
-        first = _dates(table.column_values(earlier))
-        second = _dates(table.column_values(later))
+        first = _mapped(cols[earlier], _date_or_none)
+        second = _mapped(cols[later], _date_or_none)
         c = table.columns[later]
         for i, (a, b) in enumerate(zip(first, second)):
             if a is not None and b is not None and b < a:
                 hits.append((i, c, later, ("date-order", ERROR, f"{b} 早于「{earlier}」{a}，「{later}」不能早于「{earlier}」，请核对两个日期")))
 
 
-def _dates(column: list) -> list:
-    cache: dict = {}
-    result = []
-    for value in column:
-        if value not in cache:
-            cache[value] = None if isinstance(value, bool) else values.parse_date(value)
-        result.append(cache[value])
+def _date_or_none(value) -> dt.date | None:
+    return None if value.__class__ is bool else values.parse_date(value)
+
+
+def _mapped(column: tuple, fn: Callable) -> list:
+    """``fn`` of every value, computed once per distinct value (bools mapped one by one)."""
+    found, bool_rows = _per_value(column, fn)
+    result = list(map(found.get, column))
+    for i in bool_rows:
+        result[i] = fn(column[i])
     return result
 
 
 def _key_text(value, is_date: bool) -> str:
     """A natural-key part as meant: dates in any form alike, text without spaces or width."""
     day = values.parse_date(value) if is_date else None
-    return day.isoformat() if day else values.clean_code(values.text_of(value))
+    if day:
+        return day.isoformat()
+    return "".join(unicodedata.normalize("NFKC", value if value.__class__ is str else values.text_of(value)).split())
 
 
-def _scan_duplicates(table: Table, hits: list) -> None:
+def _scan_duplicates(table: Table, cols: dict, hits: list) -> None:
     names = [n for n in table.template.natural_key if n in table.columns]
     if not names or len(names) < len(table.template.natural_key):
         return
     columns = []
     for name in names:
         is_date = table.template.column(name).type in ("date", "datetime")
-        cache: dict = {}
-        keyed = []
-        for value in table.column_values(name):
-            if value not in cache:
-                cache[value] = "" if is_blank(value) else _key_text(value, is_date)
-            keyed.append(cache[value])
-        columns.append(keyed)
+        columns.append(_mapped(cols[name], lambda v: "" if _blank(v) else _key_text(v, is_date)))
     seen: dict[tuple, int] = {}
     c = table.columns[names[0]]
     label = "、".join(f"「{n}」" for n in names)
@@ -440,37 +483,58 @@ def validate_table(table: Table, as_of: dt.date, config, merged: Iterable = ()) 
     (as python-calamine gives them).
     """
     ctx = _Context(as_of, config)
+    cols = _transpose(table)
     hits: list = []
     for column in table.template.columns:
         if column.name not in table.columns:
             continue
         if column.type in KEYED_CHECKS:
-            _scan_keyed(table, column, ctx, hits)
+            _scan_keyed(table, cols, column, ctx, hits)
         else:
-            _scan(table.column_values(column.name), TYPE_CHECKS[column.type](column, ctx), hits, table.columns[column.name], column.name)
-    _scan_cross(table, hits)
-    _scan_order(table, hits)
-    _scan_duplicates(table, hits)
+            _scan(cols[column.name], TYPE_CHECKS[column.type](column, ctx), hits, table.columns[column.name], column.name)
+    _scan_cross(table, cols, hits)
+    _scan_order(table, cols, hits)
+    _scan_duplicates(table, cols, hits)
     blank_rows = _blank_rows(table, {i for i, _, _, (rule, _, _) in hits if rule == "required"})
     hits.sort(key=lambda h: (h[0], h[1]))
     findings = _header_findings(table, merged)
+    first = table.first_row
+    letters = {c: col_letter(c) for c in table.columns.values()}
     for i, c, name, (rule, severity, detail) in hits:
         if i in blank_rows:
             continue
-        row = table.sheet_row(i)
-        findings.append(Finding(table.sheet, f"{col_letter(c)}{row}", row, name, rule, severity, f"第{row}行「{name}」：{detail}"))
+        row = first + i
+        findings.append(Finding(table.sheet, f"{letters[c]}{row}", row, name, rule, severity, f"第{row}行「{name}」：{detail}"))
     return findings
+
+
+def _transpose(table: Table) -> dict[str, tuple]:
+    """Template column → its values, all columns in one pass (rows padded to equal length)."""
+    width = max(table.columns.values(), default=-1) + 1
+    rows = table.rows
+    if any(len(row) < width for row in rows):
+        rows = [row + [None] * (width - len(row)) for row in rows]
+    by_index = list(zip(*rows)) if rows else [()] * width
+    return {name: by_index[c] for name, c in table.columns.items()}
+
+
+def _blank(value) -> bool:
+    return value is None or value == "" or (value.__class__ is str and not value.strip())
 
 
 def _blank_rows(table: Table, candidates: set[int]) -> set[int]:
     """Rows (among ``candidates``) blank in every template column: spacing, not data."""
     cols = list(table.columns.values())
-    return {i for i in candidates if all(is_blank(table.rows[i][c]) for c in cols if c < len(table.rows[i]))}
+    return {i for i in candidates if all(_blank(table.rows[i][c]) for c in cols if c < len(table.rows[i]))}
 
 
 def data_rows(table: Table) -> int:
-    cols = list(table.columns.values())
-    return sum(1 for row in table.rows if any(not is_blank(row[c]) for c in cols if c < len(row)))
+    """Rows with something in a template column (a blank row is blank in the first one, too)."""
+    first = min(table.columns.values(), default=None)
+    if first is None:
+        return 0
+    candidates = {i for i, row in enumerate(table.rows) if first >= len(row) or _blank(row[first])}
+    return len(table.rows) - len(_blank_rows(table, candidates))
 
 
 OWN_SHEETS = ("校验结果", "_校验标记")  # written by ``check --in-place``; never validated
@@ -494,14 +558,20 @@ def validate_grids(grids: dict[str, list[list]], as_of: dt.date, config, only_sh
             raise UserError(f"{where}中没有名为「{only_sheet}」的工作表，现有工作表：{'、'.join(names)}。请检查 --sheet 的名称。")
         names = [only_sheet]
     report = Report([], source=source)
-    for name in names:
-        table = find_table(name, grids[name])
-        if table is None:
-            report.skipped.append(name)
-            continue
-        report.sheets[name] = table.template.label
-        report.rows[name] = data_rows(table)
-        report.findings.extend(validate_table(table, as_of, config, (merged or {}).get(name, ())))
+    paused = gc.isenabled()
+    gc.disable()  # a grid is millions of objects: the cyclic GC would rescan them again and again
+    try:
+        for name in names:
+            table = find_table(name, grids[name])
+            if table is None:
+                report.skipped.append(name)
+                continue
+            report.sheets[name] = table.template.label
+            report.rows[name] = data_rows(table)
+            report.findings.extend(validate_table(table, as_of, config, (merged or {}).get(name, ())))
+    finally:
+        if paused:
+            gc.enable()
     if not report.sheets:
         expected = "；".join(f"{t.label}（如「{t.columns[0].name}」「{t.columns[1].name}」「{t.columns[2].name}」…）" for t in templates())
         checked = "、".join(f"「{n}」" for n in names) or "（无）"
