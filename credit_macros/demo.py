@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
+import zipfile
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -170,9 +172,25 @@ def unit_workbook(unit: str, period: str, config, rows: dict[str, list[list]], w
     if not with_metadata:
         for name in (META_SHEET, META_VISIBLE):
             del wb[name]
+    moment = dt.datetime.combine(dt.date(*parse_month(period), 1), dt.time())
+    wb.properties.created = wb.properties.modified = moment
     buffer = io.BytesIO()
     wb.save(buffer)
-    return buffer.getvalue()
+    return stable_zip(buffer.getvalue(), moment)
+
+
+def stable_zip(data: bytes, moment: dt.datetime) -> bytes:
+    """The same package with every member dated ``moment`` and a fixed modification time in
+    docProps/core.xml (openpyxl stamps the time of saving), so equal content gives equal bytes."""
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, body)
+            dst.writestr(zipfile.ZipInfo(item.filename, moment.timetuple()[:6]), body, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def mail(sender: str, to: str, subject: str, body: str, when: dt.datetime, attachments: list[tuple[str, bytes]]) -> bytes:

@@ -58,7 +58,9 @@ def _body(unit: str, due: list[SubmissionRow], fixes: list[dict], total: int, as
     if due:
         lines.append(f"截至 {as_of.isoformat()}，贵单位以下信用信息尚未报送：")
         lines += [f"  {i}. {_what(r)}：{_when(r, as_of, calendar)}" for i, r in enumerate(due, start=1)]
-        lines += ["", "报送方式：在信用办下发的报送表（如“" + f"{short}_{due[0].period}_信用信息报送.xlsx" + "”）中填写，表头请勿改动；"
+        monthly = [r for r in due if r.cycle == MONTHLY]
+        book = f"（如“{short}_{monthly[0].period}_信用信息报送.xlsx”）" if monthly else ""
+        lines += ["", f"报送方式：在信用办下发的报送表{book}中填写，表头请勿改动；"
                   "直接回复本邮件并附上该工作簿，文件名保留单位简称和月份。本月无新增信息的，也请报送空表。"
                   "季度事项（案例、名单、情况说明）请附上材料回复本邮件。", ""]
     if fixes:

@@ -1,0 +1,75 @@
+import io
+
+import openpyxl
+import pytest
+
+from credit_macros.catalogue.tasks import unit_templates
+from credit_macros.cli import main
+from credit_macros.collect import metadata, template_version
+from credit_macros.workbook.master import MASTER_NAME
+from credit_macros.xlsxio import read_grids
+from lo import convert, needs_soffice
+
+UNIT = "开发建设部"
+BOOK = "开发建设部_2026-01_信用信息报送.xlsx"
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("split")
+    config = ["--config", str(folder / "none.toml")]
+    assert run(*config, "build", "--out", str(folder / MASTER_NAME))[0] == 0
+    (folder / "out").mkdir()
+    code, out, err = run(*config, "split", str(folder / MASTER_NAME), "--period", "2026-01", "--out", str(folder / "out"))
+    assert code == 0, err
+    return folder / "out", out
+
+
+def test_one_book_per_unit_with_templates(split):
+    out, summary = split
+    books = sorted(p.name for p in out.glob("*.xlsx"))
+    assert len(books) == 12 and BOOK in books
+    assert "以下 9 个单位不负责任何报送模板，未生成文件" in summary and "招商一部" in summary
+    wb = openpyxl.load_workbook(out / BOOK)
+    assert wb.sheetnames == ["报送信息", *unit_templates(UNIT), "_报送信息", "_选项"]
+    assert wb["_报送信息"].sheet_state == "veryHidden"
+
+
+def test_metadata_reads_back(split):
+    out, _ = split
+    meta = metadata(read_grids(out / BOOK))
+    assert (meta["单位"], meta["报送期"], meta["模板版本"]) == (UNIT, "2026-01", template_version())
+    assert meta["报送期限"] == "2026-02-02（星期一）"
+
+
+def test_headers_locked_data_columns_open(split):
+    out, _ = split
+    wb = openpyxl.load_workbook(out / BOOK)
+    ws = wb["水费"]
+    assert ws.protection.sheet and not ws.protection.password
+    assert ws["A1"].value == "行政相对人名称" and ws["A1"].protection.locked
+    assert ws.column_dimensions["A"].protection.locked is False
+    assert ws.protection.insertRows is False and ws.protection.sort is False  # allowed while protected
+    repair = wb["信用修复告知书"]
+    assert repair["B1"].value == UNIT and repair["B1"].protection.locked
+
+
+@needs_soffice
+def test_protection_and_metadata_survive_a_libreoffice_round_trip(split, tmp_path):
+    out, _ = split
+    again = convert(out / BOOK, "xlsx", tmp_path)
+    wb = openpyxl.load_workbook(again)
+    assert wb["水费"].protection.sheet
+    assert metadata(read_grids(again))["单位"] == UNIT
+
+
+def test_bad_period_is_refused(split, tmp_path):
+    out, _ = split
+    code, _, err = run("split", str(out / BOOK), "--period", "2026年1月", "--out", str(tmp_path))
+    assert code == 2 and "YYYY-MM" in err and not list(tmp_path.iterdir())
