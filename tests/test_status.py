@@ -90,6 +90,7 @@ def test_national_day_rolls_the_monthly_report(master):
     assert task_row(master, "1-1-1") == ["每月", dt.datetime(2026, 11, 2), None, "未到期"]
     ws = openpyxl.load_workbook(master)[TASKS]
     assert ws["B1"].value == dt.datetime(2026, 10, 9) and ws["D1"].value == '=IF(B1="",TODAY(),INT(B1))'
+    assert ws["G4"].value == "事项" and ws["G4"].hyperlink.location == "'事项台账'!A1"
 
 
 def test_one_off_dates_before_a_recurring_rule(master):

@@ -30,6 +30,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from credit_macros import deadlines
@@ -45,7 +46,7 @@ COLUMNS = [("周期", 8), ("本期期限", 12), ("完成", 6), ("状态", 14)]
 TICK = "✓"
 RECURRING = ("monthly", "monthly_end", "quarterly", "yearly")
 ONE_OFF = ("fixed", "before_month", "month_end")
-EVENT_LINK = "#'事项台账'!A1"
+EVENT_LINK = "'事项台账'!A1"
 ERROR_TEXT = "超出日历范围，请运行 credit-macros status 更新日历"
 PROMPTS = {
     "周期": "本期期限所属的周期：每月 / 每季 / 每年 / 一次性；持续 = 持续推进，无期限；事项 = 按事项计算期限，见“事项台账”。",
@@ -200,7 +201,7 @@ def install(ws, config, where: str = "") -> None:
             cell = ws[f"{letter}{row}"]
             cell.value = value
             cell.border, cell.alignment = styles.BORDER, styles.WRAP_TOP
-            cell.hyperlink = EVENT_LINK if value == deadlines.CYCLES["event"] else None
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=EVENT_LINK) if value == deadlines.CYCLES["event"] else None
         ws[f"{cols.due}{row}"].number_format = styles.DATE_FORMAT
         ws[f"{cols.done}{row}"].border = styles.BORDER
         ws[f"{cols.done}{row}"].alignment = styles.CENTER
