@@ -12,6 +12,8 @@ not touched.
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -50,10 +52,23 @@ def ensure_writable(path: Path) -> None:
     refuse_if_locked(path)
 
 
+def _has_rich_text(path: Path) -> bool:
+    """Whether some cell text has formatted runs: in the shared strings (Excel, WPS) or inline
+    (openpyxl and other generators). Loading as rich text keeps the runs but costs a third of
+    the load time, so only then."""
+    with zipfile.ZipFile(path) as book:
+        for name in book.namelist():
+            if name == "xl/sharedStrings.xml" and re.search(rb"<(\w+:)?r>", book.read(name)):
+                return True
+            if name.startswith("xl/worksheets/") and re.search(rb"<(\w+:)?is>\s*<(\w+:)?r>", book.read(name)):
+                return True
+    return False
+
+
 def _open(path: Path):
     ensure_writable(path)
     try:
-        return load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", rich_text=True)
+        return load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", rich_text=_has_rich_text(path))
     except Exception as exc:  # openpyxl raises many types for damaged parts
         raise UserError(f"文件 {path.name} 无法打开以写入标记（{exc}），原文件未改动。请用 Excel 打开后另存为 .xlsx 再试。")
 
@@ -122,7 +137,8 @@ def _mark(wb, report: Report, config) -> None:
         record = (mark.sheet, mark.cell, colours[mark.severity], original,
                   old.text if old else "", old.author if old else "", old.width if old else "", old.height if old else "")
         for c, value in enumerate(record, start=1):
-            _text(book, r, c, value)
+            if value != "":
+                _text(book, r, c, value)
         cell.fill = fills[mark.severity]
         note = mark.note + (ORIGINAL_NOTE + old.text if old else "")
         cell.comment = Comment(note, AUTHOR, width=320, height=max(80, 20 * note.count("\n") + 40))

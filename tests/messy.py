@@ -19,6 +19,8 @@ from pathlib import Path
 import stdnum.cn.ric as ric
 import stdnum.cn.uscc as uscc
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -252,6 +254,7 @@ def build_messy(path: str | Path) -> Messy:
     notes["A1"] = "请按模板填写，代码列设为文本格式。"
     notes["A2"] = "=这一行是文字，不是公式"
     notes["A2"].data_type = "s"
+    notes["A3"] = CellRichText(["代码列请设为", TextBlock(InlineFont(b=True, color="FF0000"), "文本格式")])
     _enforcement(wb, messy)
     _water(wb, messy)
     _repair(wb, messy)
@@ -269,7 +272,7 @@ def snapshot(path: str | Path, sheets: list[str] | None = None) -> dict:
         if sheets is not None and ws.title not in sheets:
             continue
         result[ws.title] = {
-            "cells": {c.coordinate: (c.value, c.data_type, c.fill.fgColor.rgb if c.fill.fill_type else None,
+            "cells": {c.coordinate: (repr(c.value) if isinstance(c.value, CellRichText) else c.value, c.data_type, c.fill.fgColor.rgb if c.fill.fill_type else None,
                                      (c.comment.text, c.comment.author) if c.comment else None, c.number_format)
                       for row in ws.iter_rows() for c in row},
             "validations": [(str(v.sqref), v.type, v.formula1) for v in ws.data_validations.dataValidation],
