@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from credit_macros.errors import UserError
+from credit_macros.inplace import apply_marks, ensure_writable
 from credit_macros.validate import validate_grids
 from credit_macros.validate.values import parse_date
-from credit_macros.inplace import apply_marks, ensure_writable
 from credit_macros.xlsxio import read_book
 
 NAME = "check"
@@ -43,7 +43,7 @@ def run(args, ctx) -> int:
     grids, merged = read_book(path)
     report = validate_grids(grids, as_of, ctx.config, only_sheet=args.sheet, merged=merged, source=path.name)
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), file=ctx.out)
+        print(json.dumps(report.to_dict(), ensure_ascii=False), file=ctx.out)
     else:
         print(report.render(), file=ctx.out)
     if args.in_place:
