@@ -35,16 +35,28 @@ from pathlib import Path
 
 import xlwings as xw
 
+from credit_macros import catalogue, deadlines
+from credit_macros import report as reportlib
+from credit_macros.catalogue import normalize_header
+from credit_macros.catalogue.timelimit import Rule
+from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, collect
+from credit_macros.commands.split import split
 from credit_macros.config import load_config
 from credit_macros.errors import UserError
-from credit_macros.table import col_letter
+from credit_macros.remind import plan_reminders, write_drafts
+from credit_macros.sources import gather
+from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts, status_grid, submission_rows
+from credit_macros.table import HEADER_SCAN_ROWS, col_letter, is_blank
 from credit_macros.validate import ERROR, WARNING, Report, validate_grids
 from credit_macros.validate.findings import SEVERITY_LABELS
-from credit_macros.validate.marks import coalesce, marks_from
+from credit_macros.validate.marks import marks_from, split_cell
 from credit_macros.validate.rules import OWN_SHEETS
+from credit_macros.validate.values import parse_date
+from credit_macros.workbook import calendar_sheet, ledger_sheet, task_status
 from credit_macros.workdays import Calendar, coverage_lines
 
-LAYER_PREFIX = "_标记_"
+LAYER_PREFIX = "_标记_"  # validation marks
+DUE_PREFIX = "_期限_"  # overdue marks
 RESULT_SHEET = OWN_SHEETS[0]
 NOTE_TAG = "【信用台账助手"
 LOG_FILE = Path(tempfile.gettempdir()) / "credit_macros_excel.log"
@@ -117,13 +129,14 @@ def _grids(book, names: list[str]) -> dict[str, list[list]]:
 
 
 def _user_sheets(book) -> list[str]:
-    return [s.name for s in book.sheets if s.name not in OWN_SHEETS and not s.name.startswith(LAYER_PREFIX)]
+    return [s.name for s in book.sheets
+            if s.name not in OWN_SHEETS and not s.name.startswith((LAYER_PREFIX, DUE_PREFIX))]
 
 
 # ---------------------------------------------------------------- validation marks
 
-def _layer_name(sheet: str) -> str:
-    return (LAYER_PREFIX + sheet)[:31]
+def _layer_name(sheet: str, prefix: str = LAYER_PREFIX) -> str:
+    return (prefix + sheet)[:31]
 
 
 def _sheet(book, name: str):
@@ -133,24 +146,45 @@ def _sheet(book, name: str):
     return None
 
 
-def _layer(book, sheet, rows: int, cols: int, config):
-    """The hidden mirror sheet of ``sheet``, created with its conditional formats on first use."""
-    layer = _sheet(book, _layer_name(sheet.name))
+def _layer(book, sheet, colours: dict[str, str], prefix: str = LAYER_PREFIX):
+    """The hidden mirror sheet of ``sheet``, created with its conditional formats on first use.
+
+    A cell of ``sheet`` takes the colour of the word its mirror cell starts with.
+    """
+    layer = _sheet(book, _layer_name(sheet.name, prefix))
     if layer is None:
-        layer = book.sheets.add(_layer_name(sheet.name), after=book.sheets[len(book.sheets) - 1])
+        layer = book.sheets.add(_layer_name(sheet.name, prefix), after=book.sheets[len(book.sheets) - 1])
         layer.visible = False
         whole = sheet.range((1, 1), (1048576, 16384))
-        for word, colour in ((SEVERITY_LABELS[ERROR], config.color("error")), (SEVERITY_LABELS[WARNING], config.color("warning"))):
-            whole.conditional_formats.add_custom(f"=LEFT('{layer.name}'!A1,2)=\"{word}\"", fill_color=f"#{colour}")
+        for word, colour in colours.items():
+            whole.conditional_formats.add_custom(
+                f"=LEFT('{layer.name}'!A1,{len(word)})=\"{word}\"", fill_color=f"#{colour}")
     return layer
 
 
-def _clear_layer(book, name: str) -> tuple[int, set[str]]:
+def _write_layer(book, sheet, cells: dict[str, str], colours: dict[str, str], prefix: str = LAYER_PREFIX) -> None:
+    """Write ``cells`` (address → word) into the mirror of ``sheet`` in one call."""
+    if not cells:
+        return
+    positions = {cell: split_cell(cell) for cell in cells}
+    height = max(r for r, _ in positions.values())
+    width = max(c for _, c in positions.values()) + 1
+    mirror = [[None] * width for _ in range(height)]
+    for cell, (row, col) in positions.items():
+        mirror[row - 1][col] = cells[cell]
+    _layer(book, sheet, colours, prefix).range((1, 1), (height, width)).value = mirror
+
+
+def _severity_colours(config) -> dict[str, str]:
+    return {SEVERITY_LABELS[ERROR]: config.color("error"), SEVERITY_LABELS[WARNING]: config.color("warning")}
+
+
+def _clear_layer(book, name: str, prefix: str = LAYER_PREFIX) -> tuple[int, set[str]]:
     """Empty the mirror of sheet ``name`` and delete the notes we added.
 
     Returns the number of marks removed and the cells whose (our) notes were deleted.
     """
-    layer = _sheet(book, _layer_name(name))
+    layer = _sheet(book, _layer_name(name, prefix))
     if layer is None:
         return 0, set()
     grid = _grid(layer)
@@ -169,36 +203,16 @@ def _clear_layer(book, name: str) -> tuple[int, set[str]]:
 
 
 def _paint(book, report: Report, config, freed: dict[str, set[str]]) -> None:
-    marks = marks_from(report.findings)
-    by_sheet: dict[str, list] = {}
-    for mark in marks:
-        by_sheet.setdefault(mark.sheet, []).append(mark)
-    for name, sheet_marks in by_sheet.items():
-        sheet = book.sheets[name]
-        freed_here = freed.get(name, set())
-        cells = []
-        for mark in sheet_marks:
-            letters = "".join(ch for ch in mark.cell if ch.isalpha())
-            row = int(mark.cell[len(letters):])
-            cells.append((row, mark, letters))
-        height = max(r for r, _, _ in cells)
-        width = max(_col_number(letters) for _, _, letters in cells)
-        mirror = [[None] * width for _ in range(height)]
-        for row, mark, letters in cells:
-            # a cell with a note of the user's keeps it; the message is in 校验结果
-            ours = mark.cell in freed_here or sheet.range(mark.cell).note is None
-            mirror[row - 1][_col_number(letters) - 1] = SEVERITY_LABELS[mark.severity] + ("*" if ours else "")
-            if ours:
-                sheet.range(mark.cell).add_note(mark.note)
-        layer = _layer(book, sheet, height, width, config)
-        layer.range((1, 1), (height, width)).value = mirror
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
+    by_sheet: dict[str, dict[str, str]] = {}
+    for mark in marks_from(report.findings):
+        sheet = book.sheets[mark.sheet]
+        # a cell with a note of the user's keeps it; the message is in 校验结果
+        ours = mark.cell in freed.get(mark.sheet, set()) or sheet.range(mark.cell).note is None
+        if ours:
+            sheet.range(mark.cell).add_note(mark.note)
+        by_sheet.setdefault(mark.sheet, {})[mark.cell] = SEVERITY_LABELS[mark.severity] + ("*" if ours else "")
+    for name, cells in by_sheet.items():
+        _write_layer(book, book.sheets[name], cells, _severity_colours(config))
 
 
 def _write_results(book, report: Report) -> None:
@@ -239,7 +253,7 @@ def _check(book, names: list[str], label: str) -> Report:
 def check_sheet(book):
     """Validate the sheet the user is looking at."""
     name = book.sheets.active.name
-    if name in OWN_SHEETS or name.startswith(LAYER_PREFIX):
+    if name in OWN_SHEETS or name.startswith((LAYER_PREFIX, DUE_PREFIX)):
         raise UserError(f"「{name}」是校验结果表，请先切换到要校验的数据工作表。")
     return _check(book, [name], "校验本表")
 
@@ -252,13 +266,253 @@ def check_all(book):
 
 @button("清除标记")
 def clear_marks(book):
-    """Remove our marks and notes and the 校验结果 sheet; the user's data and formats stay."""
-    removed = sum(_clear_layer(book, name)[0] for name in _user_sheets(book))
+    """Remove our marks (validation and overdue) and notes and the 校验结果 sheet; the user's
+    data and formats stay."""
+    removed = sum(_clear_layer(book, name, prefix)[0] for name in _user_sheets(book) for prefix in (LAYER_PREFIX, DUE_PREFIX))
     results = _sheet(book, RESULT_SHEET)
     if results is not None:
         results.delete()
     _alert(book, f"已清除 {removed} 处校验标记。", "清除标记")
     return removed
+
+
+# ---------------------------------------------------------------- deadlines
+
+DUE_HEADERS = ("本期期限", "期限", "办理期限", "整改期限", "截止日期", "到期日期", "到期日")
+DONE_HEADERS = ("完成", "完成日期", "办结日期", "整改完成日期", "完成时间")
+
+
+def _due_colours(config) -> dict[str, str]:
+    return {deadlines.OVERDUE: config.color("overdue"), deadlines.DUE_SOON: config.color("due_soon"),
+            deadlines.DONE: config.color("done")}
+
+
+def _find_header(grid: list[list], wanted: tuple[str, ...]) -> tuple[int, int] | None:
+    """(row index, column index) of the first header in the top rows matching ``wanted``, by priority."""
+    top = grid[:HEADER_SCAN_ROWS]
+    for name in wanted:
+        for r, row in enumerate(top):
+            for c, value in enumerate(row):
+                if normalize_header(value) == name:
+                    return r, c
+    return None
+
+
+@button("逾期标色")
+def mark_overdue(book):
+    """On the active sheet, colour each deadline cell: overdue red, due soon amber, done green.
+
+    Works on any ledger with a deadline column (本期期限, 期限, 截止日期 …) and, when there is
+    one, a done column (完成, 完成日期 …) in the same header row. The colours are a layer (see
+    the module docstring): "清除标记" removes them, the cells' own formats stay.
+    """
+    config = _config(book)
+    today = dt.date.today()
+    calendar = Calendar.from_config(config)
+    sheet = book.sheets.active
+    grid = _grid(sheet)
+    found = _find_header(grid, DUE_HEADERS)
+    if found is None:
+        raise UserError(f"工作表「{sheet.name}」前 {HEADER_SCAN_ROWS} 行没有期限列（表头为 {'、'.join(DUE_HEADERS)} 之一），"
+                        "请切换到有期限列的台账后再点“逾期标色”。")
+    header, due_col = found
+    done_at = [c for c, v in enumerate(grid[header]) if normalize_header(v) in DONE_HEADERS]
+    _clear_layer(book, sheet.name, DUE_PREFIX)
+    cells: dict[str, str] = {}
+    for r in range(header + 1, len(grid)):
+        due = parse_date(grid[r][due_col])
+        if due is None:
+            continue
+        done = grid[r][done_at[0]] if done_at else None
+        done_date = None if is_blank(done) else (parse_date(done) or today)
+        word = deadlines.status(due, done_date, today, calendar, config)
+        if word in (deadlines.OVERDUE, deadlines.DUE_SOON, deadlines.DONE):
+            cells[f"{col_letter(due_col)}{r + 1}"] = word
+    _write_layer(book, sheet, cells, _due_colours(config), DUE_PREFIX)
+    tally = {word: sum(1 for w in cells.values() if w == word) for word in _due_colours(config)}
+    _alert(book, f"「{sheet.name}」按今天（{today.isoformat()}）标色：逾期 {tally[deadlines.OVERDUE]} 项（红）、"
+                 f"临近 {tally[deadlines.DUE_SOON]} 项（黄）、已完成 {tally[deadlines.DONE]} 项（绿）。", "逾期标色")
+    return cells
+
+
+def _task_counts(grid: list[list], today: dt.date, calendar, config) -> dict[str, int]:
+    """Python's status words of the 重点任务 rows (the same the sheet's formulas show)."""
+    header = grid[task_status.HEADER_ROW - 1]
+    done_col = next(c for c, v in enumerate(header) if v == "完成")
+    by_id = {task.id: task for task in catalogue.tasks.key_tasks()}
+    tally: dict[str, int] = {}
+    for row in grid[task_status.HEADER_ROW:]:
+        task = by_id.get(row[0])
+        if task is None:
+            continue
+        period = task_status.task_period(task, today, calendar, config)
+        word = task_status.task_status(period, not is_blank(row[done_col]), today, calendar, config)
+        word = word.replace(calendar_sheet.PROVISIONAL_MARK, "")
+        tally[word] = tally.get(word, 0) + 1
+    return tally
+
+
+def _replace_rows(sheet, grid: list[list], old_height: int, first_row: int = 1) -> None:
+    """Write ``grid`` from ``first_row`` in one call and empty the rows it no longer covers."""
+    width = max((len(r) for r in grid), default=1)
+    if grid:
+        sheet.range((first_row, 1)).value = [[_text_safe(v) for v in r] + [None] * (width - len(r)) for r in grid]
+    end = first_row + len(grid)
+    if old_height >= end:
+        sheet.range((end, 1), (old_height, width)).clear_contents()
+
+
+def _text_safe(value):
+    """Text that Excel would take for a formula (= + - @) is written with a leading apostrophe,
+    so it stays text: attachments are data, never code."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _refresh_submissions(book, today: dt.date, calendar, config) -> list:
+    names = {s.name for s in book.sheets}
+    if not {STATUS_SHEET, RECEIPTS_SHEET} <= names:
+        return []
+    grids = _grids(book, [RECEIPTS_SHEET, STATUS_SHEET])
+    rows = submission_rows(grids, today, calendar, config)
+    _replace_rows(book.sheets[STATUS_SHEET], status_grid(rows), len(grids[STATUS_SHEET]))
+    return rows
+
+
+@button("刷新期限与状态")
+def refresh_status(book):
+    """Make the master follow today: clear 基准日期, recalculate the deadline formulas and rewrite
+    报送情况 from 收文记录 — the same computations ``credit-macros status`` runs on the file."""
+    config = _config(book)
+    today = dt.date.today()
+    calendar = Calendar.from_config(config)
+    names = {s.name for s in book.sheets}
+    if task_status.SHEET not in names:
+        raise UserError(f"工作簿「{book.name}」没有「{task_status.SHEET}」工作表，不是总台账。"
+                        "请打开 credit-macros build 生成的《信用体系建设台账》后再点“刷新期限与状态”。")
+    for name in (task_status.SHEET, ledger_sheet.SHEET):
+        if name in names:
+            book.sheets[name].range(calendar_sheet.AS_OF_INPUT).clear_contents()
+    tasks = _task_counts(_grid(book.sheets[task_status.SHEET]), today, calendar, config)
+    rows = _refresh_submissions(book, today, calendar, config)
+    book.app.calculate()
+    lines = [f"已按今天（{today.isoformat()}）重新计算期限和状态。",
+             "重点任务：" + ("、".join(f"{w} {n}" for w, n in tasks.items()) or "无")]
+    if rows:
+        tally = counts(rows)
+        lines.append("报送情况：" + "、".join(f"{w} {n}" for w, n in tally.items() if n))
+    if calendar_sheet.SHEET in names:
+        listed = _grid(book.sheets[calendar_sheet.SHEET])
+        last = parse_date(listed[-1][0]) if listed else None
+        if last is None or last.year < today.year + 1:
+            lines.append(f"注意：隐藏的“日历”表只排到 {last.year if last else '（空）'} 年，明年的期限无法计算。"
+                         "请在命令行运行 credit-macros status 总台账.xlsx 更新日历。")
+    _alert(book, "\n".join(lines), "刷新期限与状态")
+    return tasks
+
+
+# ---------------------------------------------------------------- the monthly cycle
+
+def _saved_path(book) -> Path:
+    path = Path(book.fullname)
+    if not path.is_absolute() or not path.parent.is_dir():
+        raise UserError(f"工作簿「{book.name}」还没有保存到文件夹中，请先“另存为”总台账再点此按钮。")
+    return path
+
+
+@button("拆分下发")
+def split_out(book):
+    """One workbook per member unit for the month being reported next, in 报送表_YYYY-MM beside the master."""
+    config = _config(book)
+    master = _saved_path(book)
+    calendar = Calendar.from_config(config)
+    period = deadlines.current_period(Rule("monthly"), dt.date.today(), calendar, config).start.strftime("%Y-%m")
+    out = master.parent / f"报送表_{period}"
+    out.mkdir(exist_ok=True)
+    written, skipped = split(period, out, config)
+    _alert(book, f"已为 {len(written)} 个成员单位生成 {period} 报送表，保存在 {out}。"
+                 + (f"\n{len(skipped)} 个单位不负责报送模板，未生成文件。" if skipped else ""), "拆分下发")
+    return written
+
+
+def _inbox(master: Path) -> Path:
+    inbox = master.parent / "收件箱"
+    if not inbox.is_dir():
+        inbox.mkdir()
+        raise UserError(f"已在总台账旁建立“收件箱”文件夹 {inbox}：请把各单位发来的邮件（.eml、.msg）"
+                        "或工作簿放进去，再点“汇总导入”。")
+    return inbox
+
+
+@button("汇总导入")
+def collect_in(book):
+    """Merge the mails and workbooks in 收件箱 (beside the master) into the open master.
+
+    The same plan as ``credit-macros collect`` (``collect.collect``); each changed sheet is
+    written with one call.
+    """
+    config = _config(book)
+    master = _saved_path(book)
+    today = dt.date.today()
+    calendar = Calendar.from_config(config)
+    items = gather([_inbox(master)])
+    names = {s.name for s in book.sheets}
+    needed = [t.sheet for t in catalogue.templates()] + [RECEIPTS_SHEET, FINDINGS_SHEET, STATUS_SHEET, HISTORY_SHEET]
+    missing = [n for n in needed if n not in names]
+    if missing:
+        raise UserError(f"总台账「{book.name}」缺少工作表 {'、'.join(missing)}，请用 credit-macros build 生成的总台账汇总。")
+    grids = _grids(book, needed)
+    outcome = collect(grids, items, today, config)
+    for state in outcome.sheets.values():
+        if state.changed:
+            alive = [row for row, keep in zip(state.rows, state.alive) if keep]
+            _replace_rows(book.sheets[state.table.sheet], alive, state.table.first_row + state.existing - 1,
+                          first_row=state.table.first_row)
+    for name, rows in ((RECEIPTS_SHEET, outcome.receipts), (HISTORY_SHEET, outcome.history)):
+        if rows:
+            _replace_rows(book.sheets[name], rows, 0, first_row=len(grids[name]) + 1)
+    if outcome.findings_changed:
+        _replace_rows(book.sheets[FINDINGS_SHEET], outcome.findings, len(grids[FINDINGS_SHEET]), first_row=2)
+    grids[RECEIPTS_SHEET] = grids[RECEIPTS_SHEET] + outcome.receipts
+    rows = submission_rows(grids, today, calendar, config)
+    _replace_rows(book.sheets[STATUS_SHEET], status_grid(rows), len(grids[STATUS_SHEET]))
+    lines = [f"汇总完成：收到 {len(outcome.accepted)} 份，其中替换旧版 {sum(1 for a in outcome.accepted if a.replaced)} 份；"
+             f"重复收到（已跳过）{len(outcome.duplicates)} 份；退回 {len(outcome.rejected)} 份。"]
+    lines += [f"退回：{r.file}：{r.reason}" for r in outcome.rejected]
+    lines.append("检查无误后请保存总台账。")
+    _alert(book, "\n".join(lines), "汇总导入")
+    return outcome
+
+
+@button("催报")
+def remind(book):
+    """Reminder mails (.eml drafts) for units with something due or overdue, in 催报_YYYYMMDD beside the master."""
+    config = _config(book)
+    master = _saved_path(book)
+    today = dt.date.today()
+    calendar = Calendar.from_config(config)
+    grids = _grids(book, [n for n in (RECEIPTS_SHEET, STATUS_SHEET, FINDINGS_SHEET) if n in {s.name for s in book.sheets}])
+    reminders = plan_reminders(submission_rows(grids, today, calendar, config), grids, today, config, calendar)
+    if not reminders:
+        _alert(book, f"截至 {today.isoformat()}，没有需要提醒的单位。", "催报")
+        return []
+    outbox = master.parent / f"催报_{today:%Y%m%d}"
+    outbox.mkdir(exist_ok=True)
+    warnings = write_drafts(reminders, outbox, today, config)
+    _alert(book, f"已生成 {len(reminders)} 封提醒邮件草稿，保存在 {outbox}，双击即可用邮件程序打开发送。"
+                 + "".join(f"\n注意：{w}" for w in warnings), "催报")
+    return reminders
+
+
+@button("生成通报")
+def make_report(book):
+    """The 半月通报 (.xlsx and .docx) from the open master, in 通报 beside it."""
+    config = _config(book)
+    master = _saved_path(book)
+    result = reportlib.make_report(master, dt.date.today(), config, grids=_grids(book, _user_sheets(book)))
+    _alert(book, f"已生成《{result.title}》：\n{result.xlsx}\n{result.docx}", "生成通报")
+    return result
 
 
 # ---------------------------------------------------------------- calendar and help

@@ -27,7 +27,8 @@ def _json_value(value):
     return value
 
 
-def payload(path: Path, active: str | None = None) -> dict:
+def payload(path: Path, active: str | None = None, saved: bool = False) -> dict:
+    """``saved``: name the book by its full path, as Excel's ``FullName`` of a saved workbook."""
     grids = read_grids(path)
     wb = openpyxl.load_workbook(path)
     sheets = []
@@ -42,14 +43,14 @@ def payload(path: Path, active: str | None = None) -> dict:
     return {
         "client": "Office.js",
         "version": xw.__version__,
-        "book": {"name": path.name, "active_sheet_index": names.index(active) if active else 0, "selection": "A1"},
+        "book": {"name": str(path) if saved else path.name, "active_sheet_index": names.index(active) if active else 0, "selection": "A1"},
         "names": [],
         "sheets": sheets,
     }
 
 
-def book(path: Path, active: str | None = None):
-    return xw.Book(json=payload(path, active))
+def book(path: Path, active: str | None = None, saved: bool = False):
+    return xw.Book(json=payload(path, active, saved))
 
 
 def actions(book) -> list[dict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from collections import Counter
 
 import openpyxl
@@ -211,3 +212,159 @@ def test_unexpected_error_is_logged_not_shown_as_traceback(messy, tmp_path, monk
     assert "Traceback" not in alert[0]
     assert "RuntimeError: injected fault" in (tmp_path / "log.txt").read_text(encoding="utf-8")
     assert _by(acts, "setValues") == [] and _by(acts, "addNote") == []
+
+
+# ---------------------------------------------------------------- deadlines and the monthly cycle
+
+from credit_macros import deadlines  # noqa: E402
+from credit_macros.cli import main  # noqa: E402
+from credit_macros.demo import write_inbox  # noqa: E402
+from credit_macros.workbook import task_status, tracking  # noqa: E402
+from credit_macros.workbook.master import MASTER_NAME, build_master  # noqa: E402
+from credit_macros.workdays import Calendar  # noqa: E402
+
+
+@pytest.fixture()
+def master(tmp_path):
+    path = tmp_path / MASTER_NAME
+    config = load_config(tmp_path / "none.toml")
+    tracking.save(build_master(config), path, config, Calendar.from_config(config), dt.date.today())
+    return path
+
+
+def test_refresh_status_follows_today(master):
+    wb = book(master, saved=True)
+    tally = excel.refresh_status(wb)
+    acts = actions(wb)
+    cleared = {(a["sheet_position"], a["start_row"], a["start_column"]) for a in _by(acts, "rangeClearContents")}
+    names = [s.name for s in wb.sheets]
+    assert {(names.index("重点任务"), 0, 1), (names.index("事项台账"), 0, 1)} <= cleared  # the two B1 cells
+    assert len(_by(acts, "calculate")) == 1
+    # the same words the sheet's formulas show, as `status` stores them for today
+    config = load_config(master.parent / "none.toml")
+    ws = openpyxl.load_workbook(master)["重点任务"]
+    cached = tracking.cached_values(openpyxl.load_workbook(master), dt.date.today(), Calendar.from_config(config), config)["重点任务"]
+    status_col = task_status.columns(ws).status
+    assert ws[f"{status_col}2"].value == "状态"
+    words = Counter(str(v).replace("（暂定）", "") for c, v in cached.items() if c.startswith(status_col) and c != "D1")
+    assert tally == dict(words)
+    assert f"{list(tally)[0]} {tally[list(tally)[0]]}" in _by(acts, "alert")[0]["args"][0]
+
+
+def test_refresh_status_refuses_other_workbooks(messy):
+    wb = book(messy.path)
+    assert excel.refresh_status(wb) is None
+    assert "不是总台账" in _by(actions(wb), "alert")[0]["args"][0]
+
+
+def test_mark_overdue_colours_deadline_cells(tmp_path):
+    today = dt.date.today()
+    calendar = Calendar()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "双公示台账"
+    ws.append(["事项", "办理期限", "完成日期"])
+    soon = calendar.add_workdays(today, 1)
+    ws.append(["已逾期", today - dt.timedelta(days=3), None])
+    ws.append(["临近", soon, None])
+    ws.append(["已办结", today - dt.timedelta(days=3), today - dt.timedelta(days=4)])
+    ws.append(["未到期", today + dt.timedelta(days=60), None])
+    ws.append(["无期限", "待定", None])
+    path = tmp_path / "台账.xlsx"
+    wb.save(path)
+    b = book(path)
+    cells = excel.mark_overdue(b)
+    assert cells == {"B2": deadlines.OVERDUE, "B3": deadlines.DUE_SOON, "B4": deadlines.DONE}
+    acts = actions(b)
+    cfs = _by(acts, "addConditionalFormat")
+    assert [cf["args"][0]["fill_color"].lower() for cf in cfs] == ["#ff9999", "#ffd966", "#c6efce"]
+    assert "逾期 1 项" in _by(acts, "alert")[0]["args"][0]
+    assert _by(acts, "setRangeColor") == []
+
+
+def test_split_out_writes_unit_books_beside_the_master(master):
+    excel.split_out(book(master, saved=True))
+    folders = list(master.parent.glob("报送表_*"))
+    assert len(folders) == 1
+    period = folders[0].name.split("_")[1]
+    config = load_config(master.parent / "none.toml")
+    expected = deadlines.current_period(excel.Rule("monthly"), dt.date.today(), Calendar.from_config(config), config).start
+    assert period == expected.strftime("%Y-%m")
+    reporting = [u for u in catalogue.units.all_units() if catalogue.tasks.unit_templates(u.name)]
+    assert len(list(folders[0].glob("*.xlsx"))) == len(reporting)
+
+
+def test_collect_in_matches_the_cli(master, tmp_path):
+    """The ribbon merges the inbox into the open master exactly as `credit-macros collect` does to the file."""
+    inbox = master.parent / "收件箱"
+    inbox.mkdir()
+    config = load_config(tmp_path / "none.toml")
+    period = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    write_inbox(inbox, period, config, seed=7)
+    wb = book(master, saved=True)
+    outcome = excel.collect_in(wb)
+    acts = actions(wb)
+    cli_copy = tmp_path / "cli" / MASTER_NAME
+    cli_copy.parent.mkdir()
+    cli_copy.write_bytes(master.read_bytes())
+    assert main(["--config", str(tmp_path / "none.toml"), "collect", str(cli_copy), str(inbox)]) == 0
+    cli = read_grids(cli_copy)
+    names = [s.name for s in wb.sheets]
+    merged = 0
+    for state in outcome.sheets.values():
+        if not state.changed:
+            continue
+        write = [a for a in _by(acts, "setValues") if a["sheet_position"] == names.index(state.table.sheet)][0]
+        first = state.table.first_row
+        cli_rows = cli[state.table.sheet][first - 1:]
+        while cli_rows and all(v in ("", None) for v in cli_rows[-1]):
+            cli_rows.pop()
+        width = len(write["values"][0])
+        assert [[_norm(v) for v in r] for r in write["values"]] == [[_norm(v) for v in r[:width]] for r in cli_rows]
+        merged += len(write["values"])
+    assert merged > 0
+    assert len(outcome.accepted) > 0 and len(outcome.rejected) >= 1
+    alert = _by(acts, "alert")[0]["args"][0]
+    assert f"收到 {len(outcome.accepted)} 份" in alert and "退回" in alert
+
+
+def _norm(value):
+    """A cell value as both writers store it: the remote engine sends dates as ISO text (the
+    Office.js client turns them into dates), text written with a leading apostrophe is text."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?", value):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.startswith("'"):
+        return value[1:]
+    return value
+
+
+def test_collect_in_creates_the_inbox_first(master):
+    wb = book(master, saved=True)
+    assert excel.collect_in(wb) is None
+    assert (master.parent / "收件箱").is_dir()
+    assert "收件箱" in _by(actions(wb), "alert")[0]["args"][0]
+
+
+def test_formula_looking_text_is_written_as_text():
+    assert excel._text_safe("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert excel._text_safe("-1") == "'-1" and excel._text_safe(-1) == -1 and excel._text_safe("正常") == "正常"
+
+
+def test_unsaved_workbook_is_refused(master):
+    wb = book(master)  # named without a folder, like a new workbook Excel has not saved
+    assert excel.split_out(wb) is None
+    assert "还没有保存" in _by(actions(wb), "alert")[0]["args"][0]
+
+
+def test_remind_and_report_write_beside_the_master(master):
+    reminders = excel.remind(book(master, saved=True))
+    drafts = list(master.parent.glob("催报_*/*.eml"))
+    assert len(drafts) == len(reminders)
+    result = excel.make_report(book(master, saved=True))
+    assert result.xlsx.exists() and result.docx.exists() and result.xlsx.parent == master.parent / "通报"

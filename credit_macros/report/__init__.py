@@ -152,9 +152,11 @@ def build_report(master: Path, grids: dict[str, list[list]], as_of: dt.date, con
     return result
 
 
-def make_report(master_path, as_of: dt.date, config, out_path=None) -> ReportResult:
+def make_report(master_path, as_of: dt.date, config, out_path=None, grids=None) -> ReportResult:
     """Build the half-month report for ``as_of`` from the master and write the .xlsx and .docx.
 
+    ``grids``: the master's values when the caller has them already (the ribbon reads the open
+    workbook); by default the saved file is read.
     ``out_path``: the .xlsx to write (the .docx goes beside it with the same name); default
     ``通报/半月通报_YYYYMMDD.xlsx`` in the master's folder. Raises ``UserError`` for a bad master,
     bad 指标数据 cells, a wrong extension, a missing folder or an output file open in Excel/Word;
@@ -164,7 +166,7 @@ def make_report(master_path, as_of: dt.date, config, out_path=None) -> ReportRes
     out = Path(out_path) if out_path else default_out(master, as_of)
     if out.suffix.lower() != ".xlsx":
         raise UserError(f"通报输出文件 {out} 的扩展名应为 .xlsx（同名 .docx 会写在旁边）。")
-    result = build_report(master, read_grids(master), as_of, config)
+    result = build_report(master, read_grids(master) if grids is None else grids, as_of, config)
     docx = out.with_suffix(".docx")
     refuse_if_locked(out)
     refuse_if_locked(docx)
