@@ -45,7 +45,7 @@ META_SHEET = "_报送信息"  # very hidden, written by split
 META_VISIBLE = "报送信息"  # the same keys, visible to the unit
 META_KEYS = ("单位", "报送期", "模板版本")
 NOT_DATA = {META_SHEET, META_VISIBLE, "_选项", "说明"}
-PROVENANCE = ("来源单位", "报送期", "来源文件", "收到时间")
+PROVENANCE = catalogue.provenance()
 
 HISTORY_SHEET = "历史版本"
 HISTORY_HEADERS = ("工作表", "来源单位", "报送期", "来源文件", "收到时间", "移入时间", "替换为")

@@ -212,3 +212,15 @@ def test_true_and_1_are_told_apart():
            "近6个月月均水用量": 1, "当前是否欠费": "否"}
     rows = [{**row, "水用户信息(户名 户号)": f"户{n}", "近3个月月均水用量": v} for n, v in enumerate([1, True, 0, False, 1.0])]
     assert _rules("水费", rows) == {(2, "近3个月月均水用量", "number"), (4, "近3个月月均水用量", "number")}
+
+
+def test_master_provenance_columns_are_not_extra(tmp_path):
+    """The master's 来源 columns after a template's own are expected, not an extra-column warning."""
+    from credit_macros.catalogue import provenance, template
+    from credit_macros.config import load_config
+    from credit_macros.validate import validate_grids
+
+    t = template("科技研发")
+    grid = [[c.name for c in t.columns] + list(provenance()) + ["自加列"]]
+    report = validate_grids({"科技研发": grid}, AS_OF, load_config(tmp_path / "none.toml"))
+    assert [(f.column, f.rule) for f in report.findings] == [("自加列", "extra-column")]

@@ -155,6 +155,11 @@ def templates() -> tuple[Template, ...]:
     return tuple(result)
 
 
+def provenance() -> tuple[str, ...]:
+    """The columns the master adds after each template's own: 来源单位, 报送期, 来源文件, 收到时间."""
+    return tuple(_data()["provenance"])
+
+
 def template(key: str) -> Template:
     for t in templates():
         if t.key == key:

@@ -46,7 +46,7 @@ import stdnum.cn.uscc as uscc
 from stdnum import numdb
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
-from credit_macros.catalogue import Column, Template, enum_values
+from credit_macros.catalogue import Column, Template, enum_values, provenance
 from credit_macros.table import Table, col_letter, find_table
 from credit_macros.validate import values
 from credit_macros.validate.findings import ERROR, WARNING, Finding, Report
@@ -462,7 +462,10 @@ def _header_findings(table: Table, merged: Iterable) -> list[Finding]:
         need = "必填列" if column.required else "列"
         found.append(Finding(table.sheet, f"A{row}", row, name, "missing-column", severity,
                              f"第{row}行表头缺少{need}「{name}」{hint}，请按模板恢复该列（列名须与模板一致）"))
+    master_columns = set(provenance())  # the master's own 来源 columns are expected there
     for header, c in table.extra.items():
+        if header in master_columns:
+            continue
         found.append(Finding(table.sheet, f"{col_letter(c)}{row}", row, header, "extra-column", WARNING,
                              f"第{row}行「{header}」不是模板中的列，汇总时会被忽略；如是改名的模板列，请改回原名，否则可删除该列"))
     by_col = {c: n for n, c in table.columns.items()}
