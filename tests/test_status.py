@@ -10,10 +10,13 @@ import pytest
 
 from credit_macros.cli import main
 from credit_macros.config import load_config
+from credit_macros.submissions import STATUS_SHEET, status_grid, submission_rows
 from credit_macros.workbook import cached
 from credit_macros.workbook import calendar_sheet as cs
 from credit_macros.workbook import ledger_sheet, task_status
 from credit_macros.workbook.master import MASTER_NAME, write_build
+from credit_macros.workdays import Calendar
+from credit_macros.xlsxio import read_grids
 from fingerprint import diff, fingerprint
 
 CONFIG = load_config("no-such-config.toml")
@@ -68,11 +71,14 @@ def fill_ledger(path, rows):
     wb.save(path)
 
 
-def without(fp, cells):
-    """A fingerprint without the given (sheet, coordinate) cells."""
-    fp = {k: (dict(v, cells={c: x for c, x in v["cells"].items() if (k[6:], c) not in cells}) if k.startswith("sheet:") else v)
-          for k, v in fp.items()}
-    return fp
+def without(fp, cells, rows_of: str | None = None):
+    """A fingerprint without the given (sheet, coordinate) cells, and without the data rows (row 2
+    on) of sheet ``rows_of`` — 报送情况, which ``status`` rewrites as of the date."""
+    def keep(sheet, cell):
+        return (sheet, cell) not in cells and not (sheet == rows_of and int(cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) > 1)
+
+    return {k: (dict(v, cells={c: x for c, x in v["cells"].items() if keep(k[6:], c)}) if k.startswith("sheet:") else v)
+            for k, v in fp.items()}
 
 
 # ----------------------------------------------------------------------------- exact results
@@ -156,11 +162,11 @@ def test_ledger_formulas_follow_the_rows_staff_use(master):
 def test_status_touches_only_as_of_cells_and_cached_results(built, master):
     status(master, "2025-03-03")
     as_of_cells = {(TASKS, "B1"), (LEDGER, "B1")}
-    assert not diff(without(fingerprint(built), as_of_cells), without(fingerprint(master), as_of_cells))
+    assert not diff(without(fingerprint(built), as_of_cells, STATUS_SHEET), without(fingerprint(master), as_of_cells, STATUS_SHEET))
     assert openpyxl.load_workbook(master)[TASKS]["B1"].value == dt.datetime(2025, 3, 3)
     before, after = (openpyxl.load_workbook(p, data_only=True) for p in (built, master))
     for name in before.sheetnames:
-        if name not in (TASKS, LEDGER):
+        if name not in (TASKS, LEDGER, STATUS_SHEET):
             assert sheet_values(before[name]) == sheet_values(after[name]), name
     old, new = sheet_values(before[TASKS]), sheet_values(after[TASKS])
     changed = {c for c, v in new.items() if old[c] != v}
@@ -175,8 +181,19 @@ def test_status_is_idempotent_and_today_clears_the_as_of(built, master):
     assert (cached_cells(master, TASKS), cached_cells(master, LEDGER)) == first[1:]
     out = status(master)
     assert "，今天" in out
-    assert not diff(fingerprint(built), fingerprint(master))
+    assert not diff(without(fingerprint(built), set(), STATUS_SHEET), without(fingerprint(master), set(), STATUS_SHEET))
     assert cached_cells(master, TASKS)["D1"] == dt.datetime.combine(dt.date.today(), dt.time())
+
+
+def test_status_refreshes_submissions(master):
+    """报送情况 is rewritten as of the date: with nothing received, last month's reports are 未报."""
+    out = status(master, "2026-11-10")
+    rows = submission_rows(read_grids(master), dt.date(2026, 11, 10), Calendar.from_config(CONFIG), CONFIG)
+    assert [list(r) for r in openpyxl.load_workbook(master)[STATUS_SHEET].iter_rows(min_row=2, values_only=True)] == \
+        [[dt.datetime.combine(v, dt.time()) if type(v) is dt.date else v for v in r] for r in status_grid(rows)[1:]]
+    october = [r for r in rows if r.period == "2026-10"]
+    assert october and all(r.status == "未报" and r.due == dt.date(2026, 11, 2) for r in october)
+    assert f"未报 {sum(1 for r in rows if r.status == '未报')}" in out
 
 
 def test_old_master_is_brought_up_to_date(built, master, tmp_path):

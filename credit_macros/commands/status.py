@@ -2,8 +2,9 @@
 
 Writes the as-of date into the 基准日期 cells of 重点任务 and 事项台账 (cleared without
 ``--as-of``: the workbook then follows TODAY()), installs or refreshes the status columns, the
-事项台账 and the hidden 日历 (``credit_macros.workbook.tracking``), and stores Python's results
-as the formulas' cached values. Nothing else in the workbook changes; running it twice gives
+事项台账 and the hidden 日历 (``credit_macros.workbook.tracking``), rewrites 报送情况 from
+收文记录 and the hand-typed receipts (``submissions_sheet.refresh_submissions``), and stores
+Python's results as the formulas' cached values. Nothing else in the workbook changes; running it twice gives
 the same workbook. The previous file is kept as ``name.bak.xlsx``.
 """
 
@@ -19,7 +20,9 @@ import openpyxl
 from credit_macros.commands.deadline import parse_date
 from credit_macros.errors import UserError
 from credit_macros.safeio import atomic_write, refuse_if_locked
+from credit_macros.submissions import counts
 from credit_macros.workbook import calendar_sheet, ledger_sheet, task_status, tracking
+from credit_macros.workbook.submissions_sheet import refresh_submissions
 from credit_macros.workdays import Calendar
 
 NAME = "status"
@@ -65,6 +68,7 @@ def run(args, ctx) -> int:
     tracking.install(wb, ctx.config, calendar, day, where)
     for sheet in (task_status.SHEET, ledger_sheet.SHEET):
         wb[sheet][calendar_sheet.AS_OF_INPUT] = as_of
+    submissions = refresh_submissions(wb, day, ctx.config)
     values = tracking.cached_values(wb, day, calendar, ctx.config, where)
     atomic_write(path, lambda tmp: tracking.write(wb, tmp, values))
     status_col = task_status.columns(wb[task_status.SHEET]).status
@@ -73,6 +77,8 @@ def run(args, ctx) -> int:
     print(f"已更新 {path}（基准日期 {day.isoformat()}{'' if as_of else '，今天'}）", file=ctx.out)
     print(f"  重点任务：{tasks or '无'}", file=ctx.out)
     print(f"  事项台账：{events or '无事项'}", file=ctx.out)
+    tally = counts(submissions)
+    print(f"  报送情况：{'、'.join(f'{w} {n}' for w, n in tally.items() if n) or '无'}", file=ctx.out)
     if any(calendar_sheet.PROVISIONAL_MARK in str(v) for sheet in values.values() for v in sheet.values()):
         print("  标有“（暂定）”的期限所在年份放假安排尚未发布，发布后请在 config.toml 的 [calendar.years.YYYY] 中填写，"
               "再运行本命令。", file=ctx.out)
