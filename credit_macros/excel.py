@@ -125,7 +125,12 @@ def _grid(sheet) -> list[list]:
 
 
 def _grids(book, names: list[str]) -> dict[str, list[list]]:
-    return {name: _grid(book.sheets[name]) for name in names}
+    """The sheets' values, one call each, with progress in the status bar."""
+    grids = {}
+    for i, name in enumerate(names, start=1):
+        _status(book, f"信用台账助手：正在读取「{name}」（{i}/{len(names)}）……")
+        grids[name] = _grid(book.sheets[name])
+    return grids
 
 
 def _user_sheets(book) -> list[str]:
@@ -236,7 +241,9 @@ def _write_results(book, report: Report) -> None:
 def _check(book, names: list[str], label: str) -> Report:
     config = _config(book)
     grids = _grids(book, names)
+    _status(book, f"信用台账助手：{label}，正在校验 {len(names)} 个工作表……")
     report = validate_grids(grids, dt.date.today(), config, source=book.name)
+    _status(book, f"信用台账助手：{label}，正在标记 {len(report.findings)} 处问题……")
     freed = {name: _clear_layer(book, name)[1] for name in names}
     _paint(book, report, config, freed)
     _write_results(book, report)
