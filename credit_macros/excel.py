@@ -208,16 +208,19 @@ def _clear_layer(book, name: str, prefix: str = LAYER_PREFIX) -> tuple[int, set[
 
 
 def _paint(book, report: Report, config, freed: dict[str, set[str]]) -> None:
-    by_sheet: dict[str, dict[str, str]] = {}
+    by_sheet: dict[str, list] = {}
     for mark in marks_from(report.findings):
-        sheet = book.sheets[mark.sheet]
-        # a cell with a note of the user's keeps it; the message is in 校验结果
-        ours = mark.cell in freed.get(mark.sheet, set()) or sheet.range(mark.cell).note is None
-        if ours:
-            sheet.range(mark.cell).add_note(mark.note)
-        by_sheet.setdefault(mark.sheet, {})[mark.cell] = SEVERITY_LABELS[mark.severity] + ("*" if ours else "")
-    for name, cells in by_sheet.items():
-        _write_layer(book, book.sheets[name], cells, _severity_colours(config))
+        by_sheet.setdefault(mark.sheet, []).append(mark)
+    for name, marks in by_sheet.items():
+        sheet = book.sheets[name]
+        cells = {}
+        for mark in marks:
+            # a cell with a note of the user's keeps it; the message is in 校验结果
+            ours = mark.cell in freed.get(name, set()) or sheet.range(mark.cell).note is None
+            if ours:
+                sheet.range(mark.cell).add_note(mark.note)
+            cells[mark.cell] = SEVERITY_LABELS[mark.severity] + ("*" if ours else "")
+        _write_layer(book, sheet, cells, _severity_colours(config))
 
 
 def _write_results(book, report: Report) -> None:
