@@ -538,19 +538,22 @@ def calendar_status(book):
     return text
 
 
-HELP_TEXT = """信用台账助手 — “信用台账”选项卡
+def help_text() -> str:
+    """What every button does, from the ribbon's own description (addin/buttons.toml)."""
+    from credit_macros.addin.xlam import load_ribbon
 
-校验本表 / 校验全部：按报送模板检查必填项、统一社会信用代码和身份证号校验位、日期、下拉取值、重复记录等，问题单元格标色并加批注，明细列在「校验结果」表。
-清除标记：去掉校验加上的颜色和批注，不改动数据。
-刷新期限与状态：按工作日日历（含调休）重新计算期限和状态。
-逾期标色：把已逾期、临近期限的任务标出来。
-日历状态：查看各年份放假安排是否已收录（未收录的年份期限为“暂定”）。
-
-没有安装本加载项的同事也能正常打开和填写台账：下拉列表、格式、期限公式和颜色都保存在工作簿里。
-问题请联系新城信用办（发展和经济运行部）。"""
+    ribbon = load_ribbon()
+    lines = [f"信用台账助手 — “{ribbon.tab_label}”选项卡", ""]
+    for group in ribbon.groups:
+        lines.append(f"【{group.label}】")
+        lines += [f"{b.label}：{b.supertip}" for b in group.buttons if b.label != "帮助"]
+    lines += ["", "没有安装本加载项的同事也能正常打开和填写台账：下拉列表、格式、期限公式和颜色都保存在工作簿里。",
+              "问题请联系新城信用办（发展和经济运行部）。"]
+    return "\n".join(lines)
 
 
 @button("帮助")
 def show_help(book):
-    _alert(book, HELP_TEXT, "信用台账助手 帮助")
-    return HELP_TEXT
+    text = help_text()
+    _alert(book, text, "信用台账助手 帮助")
+    return text

@@ -368,3 +368,15 @@ def test_remind_and_report_write_beside_the_master(master):
     assert len(drafts) == len(reminders)
     result = excel.make_report(book(master, saved=True))
     assert result.xlsx.exists() and result.docx.exists() and result.xlsx.parent == master.parent / "通报"
+
+
+def test_help_lists_every_ribbon_button(master):
+    """帮助 names every button of the ribbon the add-in is built from."""
+    from credit_macros.addin import xlam
+
+    wb = book(master)
+    excel.show_help(wb)
+    text = _by(actions(wb), "alert")[0]["args"][0]
+    for button in xlam.load_ribbon(xlam.BUTTONS_TOML).buttons:
+        assert button.label in text, button.label
+        assert button.label == "帮助" or button.supertip in text
