@@ -66,9 +66,9 @@ AS_OF_PROMPT = ("留空 = 按今天计算期限和状态；填入日期则按该
 
 
 # ----------------------------------------------------------------------------- the sheet
-def default_years(config) -> tuple[int, int]:
-    """(first, last) year of the 日历 sheet a fresh build writes."""
-    return config["office"]["plan_year"] - 1, dt.date.today().year + 2
+def default_years(config, today: dt.date | None = None) -> tuple[int, int]:
+    """(first, last) year of the 日历 sheet a build on ``today`` (default: the real today) writes."""
+    return config["office"]["plan_year"] - 1, (today or dt.date.today()).year + 2
 
 
 def sheet_years(wb) -> tuple[int, int] | None:

@@ -114,7 +114,9 @@ def add_provenance(ws, template: catalogue.Template, config) -> None:
     ws.auto_filter.ref = f"A{last}:{get_column_letter(first + len(PROVENANCE) - 1)}{last}"
 
 
-def build_master(config) -> Workbook:
+def build_master(config, today: dt.date | None = None) -> Workbook:
+    """The master tracker as of ``today`` (default: the real today; it sets the 日历 span)."""
+    today = today or dt.date.today()
     wb = Workbook()
     _write_guide(wb.active, guide_lines(config))
     wb.active.title = GUIDE_SHEET
@@ -137,7 +139,7 @@ def build_master(config) -> Workbook:
     add_office_sheets(wb, config)  # 报送情况, 收文记录, 退回修改, 历史版本 (filled by collect)
     write_indicator_sheet(wb.create_sheet(), config)  # 指标数据: filled monthly by the 信用办, read by report
     wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
-    tracking.install(wb, config, Calendar.from_config(config), dt.date.today())
+    tracking.install(wb, config, Calendar.from_config(config), today, today=today)
     return wb
 
 
@@ -152,10 +154,11 @@ def build_blank(template: catalogue.Template, config, unit: str = "") -> Workboo
     return wb
 
 
-def write_build(out: Path, config, blanks_dir: Path | None = None) -> list[Path]:
+def write_build(out: Path, config, blanks_dir: Path | None = None, today: dt.date | None = None) -> list[Path]:
     """Write the master to ``out`` and the blank templates to ``blanks_dir``; returns the paths."""
     written = [out]
-    atomic_write(out, lambda tmp: tracking.save(build_master(config), tmp, config, Calendar.from_config(config), dt.date.today()))
+    today = today or dt.date.today()
+    atomic_write(out, lambda tmp: tracking.save(build_master(config, today), tmp, config, Calendar.from_config(config), today))
     if blanks_dir is not None:
         for template in catalogue.templates():
             path = blanks_dir / "空白模板" / blank_name(template)

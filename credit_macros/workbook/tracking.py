@@ -29,22 +29,26 @@ def check_year(day: dt.date, config, what: str) -> None:
                         f"{YEARS_AHEAD} 年），请检查日期是否写错。")
 
 
-def _years(wb, events: list, as_of: dt.date, config) -> tuple[int, int]:
-    first, last = cs.default_years(config)
+def _years(wb, events: list, as_of: dt.date, config, today: dt.date | None) -> tuple[int, int]:
+    first, last = cs.default_years(config, today)
     existing = cs.sheet_years(wb)
     firsts = [first, as_of.year] + [start.year for _, _, start, _ in events] + ([existing[0]] if existing else [])
     lasts = [last, as_of.year + 1] + [start.year + 1 for _, _, start, _ in events] + ([existing[1]] if existing else [])
     return min(firsts), max(lasts)
 
 
-def install(wb, config, calendar, as_of: dt.date, where: str = "") -> None:
-    """Install or refresh the deadline sheets and columns of the master ``wb`` (see the module docstring)."""
+def install(wb, config, calendar, as_of: dt.date, where: str = "", today: dt.date | None = None) -> None:
+    """Install or refresh the deadline sheets and columns of the master ``wb`` (see the module docstring).
+
+    ``today`` fixes the date the 日历 span is reckoned from (default: the real today), so a build
+    can be reproduced on a later day (the staleness test of the committed master does).
+    """
     task_status.install(wb[task_status.SHEET], config, where)
     ledger = ledger_sheet.install(wb, config, wb.sheetnames.index(task_status.SHEET) + 1)
     events = ledger_sheet.events(ledger, config, where)
     for row, _, start, _ in events:
         check_year(start, config, f"{where}“{ledger_sheet.SHEET}”第 {row} 行 {ledger_sheet.START} 列（开始日期）")
-    cs.write_sheet(wb, calendar, config, *_years(wb, events, as_of, config))
+    cs.write_sheet(wb, calendar, config, *_years(wb, events, as_of, config, today))
 
 
 def cached_values(wb, as_of: dt.date, calendar, config, where: str = "") -> dict[str, dict]:
