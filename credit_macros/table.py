@@ -52,8 +52,8 @@ class Table:
     """One template's data on one sheet.
 
     ``rows[i]`` is sheet row ``first_row + i`` (1-based) and holds the whole row of the used
-    range; ``columns`` maps each template column found to its 0-based sheet column.
-    Trailing empty rows are dropped.
+    range (the grid's own row lists, not copies); ``columns`` maps each template column found
+    to its 0-based sheet column. Trailing empty rows are dropped.
     """
 
     sheet: str
@@ -125,11 +125,11 @@ def find_table(sheet: str, grid: list[list], only: Template | None = None) -> Ta
         for c, value in enumerate(row):
             if c not in known and not is_blank(value) and normalize_header(value) not in _group_keys(template):
                 extra.setdefault(str(value).strip(), c)
-    rows = grid[header_row:]
-    while rows and all(is_blank(v) for v in rows[-1]):
-        rows = rows[:-1]
+    end = len(grid)
+    while end > header_row and all(is_blank(v) for v in grid[end - 1]):
+        end -= 1
     missing = [c.name for c in template.columns if c.name not in found]
-    return Table(sheet, template, header_row, found, [list(r) for r in rows], missing, extra)
+    return Table(sheet, template, header_row, found, grid[header_row:end], missing, extra)
 
 
 def _group_keys(template: Template) -> set[str]:

@@ -36,9 +36,9 @@ import datetime as dt
 import difflib
 import gc
 import unicodedata
-from collections import defaultdict
 from functools import lru_cache
-from itertools import compress
+from itertools import compress, count, repeat
+from operator import itemgetter, ne
 from typing import Callable, Iterable
 
 import stdnum.cn.ric as ric
@@ -195,16 +195,16 @@ def _blank_aware(column: Column, check: Check) -> Check:
     missing = _problem("required", "必填，不能为空，请补充") if column.required else OK
 
     def checked(value) -> tuple[Problem, ...]:
-        if value is None or value == "" or (isinstance(value, str) and not value.strip()):
-            return missing
-        return check(value)
+        if isinstance(value, str):
+            return check(value) if value.strip() else missing
+        return missing if value is None else check(value)
 
     return checked
 
 
 def _text_check(column: Column, ctx: "_Context") -> Check:
     def check(value) -> tuple[Problem, ...]:
-        return _precision_lost(value) if column.text and values.lost_precision(value) else OK
+        return _precision_lost(value) if column.text and value.__class__ is not str and values.lost_precision(value) else OK
 
     return _blank_aware(column, check)
 
@@ -307,48 +307,57 @@ class _Context:
 
 # --- the engine --------------------------------------------------------------------------------
 
-def _per_value(column: tuple, fn: Callable) -> tuple[dict, list[int]]:
-    """``fn`` of each distinct value (value → result) and the rows holding a bool.
+class _Cells:
+    """One column's cells as codes: ``codes[i]`` stands for row i's value, ``values`` maps each
+    code to its value. A code is the first row holding the value, so every check runs once per
+    distinct value and rows are then found by their code (a few shared ints), never by
+    comparing cell values again.
 
-    True == 1 and False == 0 share a hash, so where a column holds both numbers and bools the
-    bools are left out of the map and their rows returned for the caller to check one by one.
+    True == 1 and False == 0 share a hash, so where a column holds bools they are coded apart
+    from the numbers.
+
+    >>> cells = _Cells([["a"], [1], [True], ["a"], [1.0]], 0)
+    >>> cells.codes, cells.values
+    ([0, 1, 2, 0, 1], {0: 'a', 1: 1, 2: True})
+    >>> cells.rows({1})
+    [1, 4]
     """
-    distinct = set(column)
-    bool_rows: list[int] = []
-    if 0 in distinct or 1 in distinct:
-        bool_rows = [i for i, v in enumerate(column) if v.__class__ is bool]
-        if bool_rows:
-            distinct = {v for v in column if v.__class__ is not bool}
-    return {value: fn(value) for value in distinct}, bool_rows
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, rows: list, c: int):
+        first: dict = {}
+        self.codes = list(map(first.setdefault, map(itemgetter(c), rows), count()))
+        if (0 in first or 1 in first) and bool in set(map(type, map(itemgetter(c), rows))):
+            plain: dict = {}
+            bools: dict = {}
+            self.codes = [(bools if v.__class__ is bool else plain).setdefault(v, i) for i, v in enumerate(map(itemgetter(c), rows))]
+            self.values = {code: v for d in (plain, bools) for v, code in d.items()}
+            return
+        self.values = {code: value for value, code in first.items()}
+
+    def bad(self, check: Check) -> dict[int, tuple[Problem, ...]]:
+        """Code → problems, for each distinct value ``check`` finds fault with."""
+        return {code: found for code, value in self.values.items() if (found := check(value))}
+
+    def where(self, predicate: Callable) -> set[int]:
+        """Codes of the distinct values satisfying ``predicate``."""
+        return {code for code, value in self.values.items() if predicate(value)}
+
+    def rows(self, codes: set | dict) -> list[int]:
+        """Rows holding one of ``codes``."""
+        return list(compress(count(), map(codes.__contains__, self.codes))) if codes else []
+
+    def value(self, i: int):
+        return self.values[self.codes[i]]
 
 
-def _rows_with(column: tuple, wanted: set | dict, bool_rows: list[int]) -> list[int]:
-    """Rows whose (non-bool, see ``_per_value``) value is in ``wanted``."""
-    if not wanted:
-        return []
-    found = list(compress(range(len(column)), map(wanted.__contains__, column)))
-    if bool_rows:
-        return [i for i in found if column[i].__class__ is not bool]
-    return found
-
-
-def _rows_where(column: tuple, predicate: Callable) -> list[int]:
-    """Rows whose value satisfies ``predicate`` (evaluated once per distinct value)."""
-    found, bool_rows = _per_value(column, predicate)
-    rows = _rows_with(column, {value for value, yes in found.items() if yes}, bool_rows)
-    return sorted(rows + [i for i in bool_rows if predicate(column[i])]) if bool_rows else rows
-
-
-def _scan(column: tuple, check: Check, hits: list, c: int, name: str) -> None:
-    """Append (row index, sheet column, column name, problem) for each bad value; ``check`` runs
-    once per distinct value."""
-    found, bool_rows = _per_value(column, check)
-    bad = {value: problems for value, problems in found.items() if problems}
-    for i in _rows_with(column, bad, bool_rows):
-        for problem in bad[column[i]]:
-            hits.append((i, c, name, problem))
-    for i in bool_rows:
-        for problem in check(column[i]):
+def _scan(cells: _Cells, check: Check, hits: list, c: int, name: str) -> None:
+    """Append (row index, sheet column, column name, problem) for each bad cell."""
+    bad = cells.bad(check)
+    codes = cells.codes
+    for i in cells.rows(bad):
+        for problem in bad[codes[i]]:
             hits.append((i, c, name, problem))
 
 
@@ -360,95 +369,104 @@ def _companion(template: Template, enum: str, column: Column) -> Column | None:
     return candidates[0] if candidates else None
 
 
-def _scan_keyed(table: Table, cols: dict, column: Column, ctx: _Context, hits: list) -> None:
+def _scan_keyed(table: Table, cols: dict[str, _Cells], column: Column, ctx: _Context, hits: list) -> None:
+    """Codes checked by the kind in their row's companion column: once per distinct (kind, code)."""
     enum, _ = KEYED_CHECKS[column.type]
     companion = _companion(table.template, enum, column)
-    c = table.columns[column.name]
-    codes = cols[column.name]
+    cells = cols[column.name]
     if companion is None or companion.name not in table.columns:
-        kinds = [""] * len(codes)
+        kinds: Iterable = repeat("")
+        of_kind = lambda: kinds  # noqa: E731
     else:
-        kinds = [k.strip() if isinstance(k, str) else "" for k in cols[companion.name]]
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    for i, kind in enumerate(kinds):
-        by_kind[kind].append(i)
-    for kind, rows in by_kind.items():
-        found: list = []
-        _scan([codes[i] for i in rows], ctx.keyed(column, kind), found, c, column.name)
-        hits.extend((rows[i], c_, name, problem) for i, c_, name, problem in found)
+        by = cols[companion.name]
+        kind_of = {code: k.strip() if isinstance(k, str) else "" for code, k in by.values.items()}
+        of_kind = lambda: map(kind_of.__getitem__, by.codes)  # noqa: E731
+    checks = {}
+    bad = {}
+    for kind, code in set(zip(of_kind(), cells.codes)):
+        check = checks.get(kind) or checks.setdefault(kind, ctx.keyed(column, kind))
+        found = check(cells.values[code])
+        if found:
+            bad[kind, code] = found
+    c = table.columns[column.name]
+    keys = list(zip(of_kind(), cells.codes)) if bad else []
+    for i in compress(count(), map(bad.__contains__, keys)):
+        for problem in bad[keys[i]]:
+            hits.append((i, c, column.name, problem))
 
 
-def _scan_cross(table: Table, cols: dict, hits: list) -> None:
+def _scan_cross(table: Table, cols: dict[str, _Cells], hits: list) -> None:
     for rule in table.template.cross_rules:
         if rule.when_column not in table.columns:
             continue
         when = cols[rule.when_column]
         wanted = set(rule.equals)
         if rule.filled:
-            active = set(_rows_where(when, lambda v: not _blank(v)))
+            active = when.where(lambda v: not _blank(v))
         else:
-            active = set(_rows_where(when, lambda v: isinstance(v, str) and v.strip() in wanted))
+            active = when.where(lambda v: isinstance(v, str) and v.strip() in wanted)
         for name in rule.require:
             column = table.template.column(name)
             if column.required or name not in table.columns:
                 continue  # ``required`` / ``missing-column`` already say it
             c = table.columns[name]
-            for i in _rows_where(cols[name], _blank):
-                if i in active:
-                    said = f"已填写「{rule.when_column}」" if rule.filled else f"「{rule.when_column}」为“{str(when[i]).strip()}”"
+            for i in cols[name].rows(cols[name].where(_blank)):
+                if when.codes[i] in active:
+                    said = f"已填写「{rule.when_column}」" if rule.filled else f"「{rule.when_column}」为“{str(when.value(i)).strip()}”"
                     hits.append((i, c, name, ("cross-required", ERROR, f"{said}时必须填写「{name}」，请补充")))
 
 
-def _scan_order(table: Table, cols: dict, hits: list) -> None:
+def _scan_order(table: Table, cols: dict[str, _Cells], hits: list) -> None:
+    """Each distinct pair of dates is compared once."""
     for earlier, later in table.template.order:
         if earlier not in table.columns or later not in table.columns:
             continue
-        first = _mapped(cols[earlier], _date_or_none)
-        second = _mapped(cols[later], _date_or_none)
+        first, second = cols[earlier], cols[later]
+        a_of = {code: _date_or_none(v) for code, v in first.values.items()}
+        b_of = {code: _date_or_none(v) for code, v in second.values.items()}
+        bad = {(x, y) for x, y in set(zip(first.codes, second.codes))
+               if a_of[x] is not None and b_of[y] is not None and b_of[y] < a_of[x]}
         c = table.columns[later]
-        for i, (a, b) in enumerate(zip(first, second)):
-            if a is not None and b is not None and b < a:
-                hits.append((i, c, later, ("date-order", ERROR, f"{b} 早于「{earlier}」{a}，「{later}」不能早于「{earlier}」，请核对两个日期")))
+        for i in compress(count(), map(bad.__contains__, zip(first.codes, second.codes))) if bad else ():
+            a, b = a_of[first.codes[i]], b_of[second.codes[i]]
+            hits.append((i, c, later, ("date-order", ERROR, f"{b} 早于「{earlier}」{a}，「{later}」不能早于「{earlier}」，请核对两个日期")))
 
 
 def _date_or_none(value) -> dt.date | None:
     return None if value.__class__ is bool else values.parse_date(value)
 
 
-def _mapped(column: tuple, fn: Callable) -> list:
-    """``fn`` of every value, computed once per distinct value (bools mapped one by one)."""
-    found, bool_rows = _per_value(column, fn)
-    result = list(map(found.get, column))
-    for i in bool_rows:
-        result[i] = fn(column[i])
-    return result
-
-
 def _key_text(value, is_date: bool) -> str:
-    """A natural-key part as meant: dates in any form alike, text without spaces or width."""
+    """A natural-key part as meant: dates in any form alike, text without spaces or width
+    ("" for a blank cell)."""
+    if value.__class__ is str and not is_date:
+        return "".join(unicodedata.normalize("NFKC", value).split()) if value.strip() else ""
+    if _blank(value):
+        return ""
     day = values.parse_date(value) if is_date else None
     if day:
         return day.isoformat()
     return "".join(unicodedata.normalize("NFKC", value if value.__class__ is str else values.text_of(value)).split())
 
 
-def _scan_duplicates(table: Table, cols: dict, hits: list) -> None:
+def _scan_duplicates(table: Table, cols: dict[str, _Cells], hits: list) -> None:
     names = [n for n in table.template.natural_key if n in table.columns]
     if not names or len(names) < len(table.template.natural_key):
         return
-    columns = []
+    parts = []
     for name in names:
         is_date = table.template.column(name).type in ("date", "datetime")
-        columns.append(_mapped(cols[name], lambda v: "" if _blank(v) else _key_text(v, is_date)))
+        cells = cols[name]
+        key_of = {code: _key_text(v, is_date) for code, v in cells.values.items()}
+        parts.append(map(key_of.__getitem__, cells.codes))
+    keys = list(zip(*parts))
     seen: dict[tuple, int] = {}
+    firsts = list(map(seen.setdefault, keys, count()))
     c = table.columns[names[0]]
     label = "、".join(f"「{n}」" for n in names)
-    for i, key in enumerate(zip(*columns)):
-        if "" in key:
-            continue
-        first = seen.setdefault(key, i)
-        if first != i:
-            hits.append((i, c, names[0], ("duplicate", ERROR, f"与第{table.sheet_row(first)}行重复（{label}相同），请删除重复行或核对")))
+    for i in compress(count(), map(ne, firsts, count())):
+        if "" not in keys[i]:
+            hits.append((i, c, names[0], ("duplicate", ERROR, f"与第{table.sheet_row(firsts[i])}行重复（{label}相同），请删除重复行或核对")))
 
 
 def _header_findings(table: Table, merged: Iterable) -> list[Finding]:
@@ -486,7 +504,8 @@ def validate_table(table: Table, as_of: dt.date, config, merged: Iterable = ()) 
     (as python-calamine gives them).
     """
     ctx = _Context(as_of, config)
-    cols = _transpose(table)
+    rows = _padded(table)
+    cols = {name: _Cells(rows, c) for name, c in table.columns.items()}
     hits: list = []
     for column in table.template.columns:
         if column.name not in table.columns:
@@ -498,7 +517,7 @@ def validate_table(table: Table, as_of: dt.date, config, merged: Iterable = ()) 
     _scan_cross(table, cols, hits)
     _scan_order(table, cols, hits)
     _scan_duplicates(table, cols, hits)
-    blank_rows = _blank_rows(table, {i for i, _, _, (rule, _, _) in hits if rule == "required"})
+    blank_rows = _blank_rows(rows, table.columns.values(), {i for i, _, _, (rule, _, _) in hits if rule == "required"})
     hits.sort(key=lambda h: (h[0], h[1]))
     findings = _header_findings(table, merged)
     first = table.first_row
@@ -511,33 +530,30 @@ def validate_table(table: Table, as_of: dt.date, config, merged: Iterable = ()) 
     return findings
 
 
-def _transpose(table: Table) -> dict[str, tuple]:
-    """Template column → its values, all columns in one pass (rows padded to equal length)."""
+def _padded(table: Table) -> list[list]:
+    """The table's rows, those shorter than its widest template column padded with None."""
     width = max(table.columns.values(), default=-1) + 1
-    rows = table.rows
-    if any(len(row) < width for row in rows):
-        rows = [row + [None] * (width - len(row)) for row in rows]
-    by_index = list(zip(*rows)) if rows else [()] * width
-    return {name: by_index[c] for name, c in table.columns.items()}
+    if min(map(len, table.rows), default=width) >= width:
+        return table.rows
+    return [row + [None] * (width - len(row)) if len(row) < width else row for row in table.rows]
 
 
 def _blank(value) -> bool:
     return value is None or value == "" or (value.__class__ is str and not value.strip())
 
 
-def _blank_rows(table: Table, candidates: set[int]) -> set[int]:
+def _blank_rows(rows: list[list], columns: Iterable[int], candidates: Iterable[int]) -> set[int]:
     """Rows (among ``candidates``) blank in every template column: spacing, not data."""
-    cols = list(table.columns.values())
-    return {i for i in candidates if all(_blank(table.rows[i][c]) for c in cols if c < len(table.rows[i]))}
+    return {i for i in candidates if all(_blank(rows[i][c]) for c in columns)}
 
 
 def data_rows(table: Table) -> int:
     """Rows with something in a template column (a blank row is blank in the first one, too)."""
-    first = min(table.columns.values(), default=None)
-    if first is None:
+    if not table.columns:
         return 0
-    candidates = {i for i, row in enumerate(table.rows) if first >= len(row) or _blank(row[first])}
-    return len(table.rows) - len(_blank_rows(table, candidates))
+    rows = _padded(table)
+    first = _Cells(rows, min(table.columns.values()))
+    return len(rows) - len(_blank_rows(rows, table.columns.values(), first.rows(first.where(_blank))))
 
 
 OWN_SHEETS = ("校验结果", "_校验标记")  # written by ``check --in-place``; never validated

@@ -133,6 +133,8 @@ def odd_characters(text: str) -> str | None:
 
     Leading and trailing ones count too: they are invisible in the cell but break look-ups.
     """
+    if text.isascii() and text.isalnum():
+        return None  # the usual code: nothing to look at character by character
     found = []
     for position, ch in enumerate(text, start=1):
         if ch in _NAMED:
