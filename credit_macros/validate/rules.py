@@ -374,25 +374,22 @@ def _scan_keyed(table: Table, cols: dict[str, _Cells], column: Column, ctx: _Con
     enum, _ = KEYED_CHECKS[column.type]
     companion = _companion(table.template, enum, column)
     cells = cols[column.name]
+    c = table.columns[column.name]
     if companion is None or companion.name not in table.columns:
-        kinds: Iterable = repeat("")
-        of_kind = lambda: kinds  # noqa: E731
+        groups = {"": (cells.codes, None)}
     else:
         by = cols[companion.name]
-        kind_of = {code: k.strip() if isinstance(k, str) else "" for code, k in by.values.items()}
-        of_kind = lambda: map(kind_of.__getitem__, by.codes)  # noqa: E731
-    checks = {}
-    bad = {}
-    for kind, code in set(zip(of_kind(), cells.codes)):
-        check = checks.get(kind) or checks.setdefault(kind, ctx.keyed(column, kind))
-        found = check(cells.values[code])
-        if found:
-            bad[kind, code] = found
-    c = table.columns[column.name]
-    keys = list(zip(of_kind(), cells.codes)) if bad else []
-    for i in compress(count(), map(bad.__contains__, keys)):
-        for problem in bad[keys[i]]:
-            hits.append((i, c, column.name, problem))
+        kinds: dict[str, set] = {}
+        for code, k in by.values.items():
+            kinds.setdefault(k.strip() if isinstance(k, str) else "", set()).add(code)
+        groups = {kind: (compress(cells.codes, map(of.__contains__, by.codes)), of) for kind, of in kinds.items()}
+    for kind, (codes, of) in groups.items():
+        check = ctx.keyed(column, kind)
+        bad = {code: found for code in set(codes) if (found := check(cells.values[code]))}
+        for i in cells.rows(bad):
+            if of is None or by.codes[i] in of:
+                for problem in bad[cells.codes[i]]:
+                    hits.append((i, c, column.name, problem))
 
 
 def _scan_cross(table: Table, cols: dict[str, _Cells], hits: list) -> None:
