@@ -3,6 +3,7 @@ import io
 import json
 import os
 import random
+import re
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,8 @@ from credit_macros.cli import main
 from credit_macros.config import load_config
 from credit_macros.demo import RowMaker, demo_config_text, demo_email, mail, unit_workbook
 from credit_macros.submissions import LATE, MISSING, NOT_DUE, ON_TIME
-from credit_macros.workbook.master import MASTER_NAME, build_master
+from credit_macros.workbook.cached import sheet_parts
+from credit_macros.workbook.master import MASTER_NAME, build_master, write_build
 from credit_macros.xlsxio import read_grids
 from fingerprint import diff, fingerprint
 from lo import convert, needs_soffice
@@ -279,3 +281,42 @@ def test_submission_status_for_a_fixed_as_of(office):
     ws = openpyxl.load_workbook(folder / MASTER_NAME)["报送情况"]
     rules = {r.formula[0]: r.dxf.fill.fgColor.rgb for rng in ws.conditional_formatting for r in rng.rules}
     assert rules == {'"按时"': "00" + config.color("done"), '"逾期"': "00" + config.color("warning"), '"未报"': "00" + config.color("overdue")}
+
+
+def test_collect_rewrites_only_the_changed_sheets(office):
+    """The other parts of the master — 重点任务 with its cached formula values, styles, lists, the
+    hidden 日历 — are copied unchanged; the changed sheets keep their header rows byte for byte."""
+    folder, config = office
+    write_build(folder / MASTER_NAME, config)
+
+    def members():
+        with zipfile.ZipFile(folder / MASTER_NAME) as z:
+            return {n: z.read(n) for n in z.namelist()}, sheet_parts(z)
+
+    before, parts = members()
+    data = unit_workbook("开发建设部", PERIOD, config, {"水费": rows_for("开发建设部", "水费", 3)})
+    collect(folder, eml(folder, "a.eml", "开发建设部", "kf.xlsx", data, dt.datetime(2026, 2, 2, 9, 30)))
+    after, _ = members()
+    assert after.keys() == before.keys()
+    changed = {n for n in before if before[n] != after[n]}
+    assert changed == {parts[s] for s in ("水费", "收文记录", "报送情况")}
+    for sheet in ("水费", "收文记录", "报送情况"):
+        header = re.search(rb'<row r="1".*?</row>', before[parts[sheet]], re.S).group(0)
+        assert header in after[parts[sheet]]
+    assert len(master_rows(folder, "水费")) == 3
+
+
+def test_master_without_office_sheets_is_refused_untouched(office):
+    folder, config = office
+    wb = openpyxl.load_workbook(folder / MASTER_NAME)
+    del wb["收文记录"]
+    wb.save(folder / MASTER_NAME)
+    raw = (folder / MASTER_NAME).read_bytes()
+    data = unit_workbook("开发建设部", PERIOD, config, {"水费": rows_for("开发建设部", "水费", 1)})
+    path = eml(folder, "a.eml", "开发建设部", "kf.xlsx", data, dt.datetime(2026, 2, 2, 9, 30))
+    code, _, err = run("--config", str(folder / "config.toml"), "collect", str(folder / MASTER_NAME), str(path))
+    assert code == 2 and "缺少工作表 收文记录" in err and "credit-macros status" in err
+    assert (folder / MASTER_NAME).read_bytes() == raw
+    assert run("--config", str(folder / "config.toml"), "status", str(folder / MASTER_NAME))[0] == 0
+    collect(folder, path)
+    assert len(master_rows(folder, "水费")) == 1
