@@ -301,12 +301,15 @@ def write_inbox(folder: Path, period: str, config, seed: int, rows_per_sheet: in
 def type_quarterly_receipts(master: Path, as_of: dt.date, config, late: set[str]) -> list:
     """Do what the office does by hand: type the 收到时间 of last quarter's cases into 报送情况
     (all units but ``late``, a few days before the quarter's end), refresh and save."""
+    import openpyxl
+
     from credit_macros.safeio import atomic_write
     from credit_macros.submissions import QUARTERLY, STATUS_HEADERS, STATUS_SHEET
-    from credit_macros.workbook.collect_master import load_master
+    from credit_macros.workbook import tracking
     from credit_macros.workbook.submissions_sheet import refresh_submissions
+    from credit_macros.workdays import Calendar
 
-    wb = load_master(master)
+    wb = openpyxl.load_workbook(master)
     ws = wb[STATUS_SHEET]
     col = {name: i for i, name in enumerate(STATUS_HEADERS)}
     quarter = (as_of.month - 1) // 3 + 1
@@ -316,7 +319,9 @@ def type_quarterly_receipts(master: Path, as_of: dt.date, config, late: set[str]
             due = row[col["期限"]].value
             row[col["收到时间"]].value = due - dt.timedelta(days=3)
     rows = refresh_submissions(wb, as_of, config)
-    atomic_write(master, wb.save, backup=False)
+    # the formulas of 重点任务 / 事项台账 follow TODAY(), as after build: keep their cached values
+    atomic_write(master, lambda tmp: tracking.save(wb, tmp, config, Calendar.from_config(config), dt.date.today()),
+                 backup=False)
     return rows
 
 
@@ -324,10 +329,9 @@ def write_demo(folder: Path, period: str, as_of: dt.date, seed: int = 20260210) 
     """Play the month in ``folder`` (created if needed); see the module docstring."""
     from credit_macros.config import load_config
     from credit_macros.remind import plan_reminders, write_drafts
-    from credit_macros.safeio import atomic_write
     from credit_macros.sources import gather
     from credit_macros.workbook.collect_master import collect_into
-    from credit_macros.workbook.master import MASTER_NAME, build_master
+    from credit_macros.workbook.master import MASTER_NAME, write_build
     from credit_macros.xlsxio import read_grids
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -336,7 +340,7 @@ def write_demo(folder: Path, period: str, as_of: dt.date, seed: int = 20260210) 
     (folder / "config.toml").write_text(demo_config_text(reporting[:-1]), "utf-8")
     config = load_config(folder / "config.toml")
     master = folder / MASTER_NAME
-    atomic_write(master, build_master(config).save, backup=False)
+    write_build(master, config)
     inbox = folder / "inbox"
     inbox.mkdir(exist_ok=True)
     for old in inbox.glob("*.eml"):
