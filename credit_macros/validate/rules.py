@@ -26,8 +26,10 @@ Per template: ``cross_rules`` (``cross-required``), ``natural_key`` (``duplicate
 columns (``missing-column``, one per column), extra columns (``extra-column``, warning), merged
 cells in the data area (``merged-cell``). Rows blank in every template column are skipped.
 
-The hot path works column by column and checks each distinct value once (codes and dates
-repeat); ``Finding`` objects are made only for bad cells.
+The hot path codes each column once (``_Cells``: every cell → the first row holding its value),
+checks each distinct value once (codes and dates repeat) and finds the rows of bad values by
+their codes; cross, order and duplicate rules work on the codes too. ``Finding`` objects are made
+only for bad cells.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import difflib
 import gc
 import unicodedata
 from functools import lru_cache
-from itertools import compress, count, repeat
+from itertools import compress, count
 from operator import itemgetter, ne
 from typing import Callable, Iterable
 
