@@ -174,6 +174,15 @@ def test_prefixed_worksheet_xml_keeps_its_prefix(tmp_path):
     assert '<x:row r="3"><x:c r="A3" t="inlineStr"><x:is><x:t' in part(out)
 
 
+def test_rows_without_numbers_are_counted(tmp_path):
+    """The row number attribute is optional; rows without it follow the previous one."""
+    src = book(tmp_path / "a.xlsx", [["名称"], ["甲"], ["乙"]])
+    bare = with_sheet_xml(src, tmp_path / "bare.xlsx", lambda xml: re.sub(rb'(<row) r="\d+"', rb"\1", xml))
+    out = tmp_path / "b.xlsx"
+    rewrite(bare, out, {"表": SheetRows(3, [["丙"]])})
+    assert read_grids(out)["表"] == [["名称"], ["甲"], ["丙"]]
+
+
 def test_truncated_sheet_data_and_unknown_sheets_are_user_errors(tmp_path):
     src = book(tmp_path / "a.xlsx", [["名称"], ["甲"]])
     broken = with_sheet_xml(src, tmp_path / "broken.xlsx", lambda xml: xml.split(b"</sheetData>")[0])

@@ -78,7 +78,7 @@ _SPACE = " \t\n\r"  # leading or trailing: the text needs xml:space="preserve"
 _SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 _SHEET_DATA = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
-_ROW = re.compile(rb"\s*<(?:[\w.-]+:)?row\b([^>]*?)(?:/>|>.*?</(?:[\w.-]+:)?row>)", re.S)
+_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _DIMENSION = re.compile(rb'(<(?:[\w.-]+:)?dimension\b[^>]*?\sref=")([^"]*)(")')
 _STYLESHEET = re.compile(rb"<([\w.-]+:)?styleSheet\b[^>]*>")
@@ -373,28 +373,31 @@ def rewrite_sheet(source: BinaryIO, out: BinaryIO, edit: SheetRows, styles: Styl
     shutil.copyfileobj(source, out, CHUNK)
 
 
+def _truncated(where: str) -> UserError:
+    return UserError(f"{where}的 XML 不完整（<sheetData> 未正常结束），文件可能已损坏；请用备份恢复或用 Excel 打开另存后重试。")
+
+
 def _copy_rows_above(source: BinaryIO, out: BinaryIO, buffer: bytes, start: int, close: bytes, where: str) -> bytes:
-    """Copy the ``<row>`` elements numbered below ``start``, skip the rest of ``<sheetData>``;
-    returns what follows its closing tag in the bytes read so far."""
-    closing = re.compile(rb"\s*" + re.escape(close))
-    pos, number = 0, 0
+    """Copy the ``<row>`` elements numbered below ``start`` (in spans, not row by row), skip the
+    rest of ``<sheetData>``; returns what follows its closing tag in the bytes read so far."""
+    number = 0
     while True:
-        if m := closing.match(buffer, pos):
-            return buffer[m.end():]
-        m = _ROW.match(buffer, pos)
-        if m is None:
-            chunk = source.read(CHUNK)
-            if not chunk:
-                raise UserError(f"{where}的 XML 不完整（<sheetData> 未正常结束），文件可能已损坏；请用备份恢复或用 Excel 打开另存后重试。")
-            buffer = buffer[pos:] + chunk
-            pos = 0
-            continue
-        found = _ROW_NUMBER.search(m.group(1))
-        number = int(found.group(1)) if found else number + 1
-        if number >= start:
-            return _skip_to(source, buffer[m.start():], close, where)
-        out.write(m.group(0))
-        pos = m.end()
+        end = buffer.find(close)
+        limit = end if end >= 0 else buffer.rfind(b">") + 1  # a tag cut by the chunk waits for the next one
+        for m in _ROW_TAG.finditer(buffer, 0, limit):
+            found = _ROW_NUMBER.search(m.group(1))
+            number = int(found.group(1)) if found else number + 1
+            if number >= start:
+                out.write(buffer[: m.start()])
+                return _skip_to(source, buffer[m.start():], close, where)
+        if end >= 0:
+            out.write(buffer[:end])
+            return buffer[end + len(close):]
+        out.write(buffer[:limit])
+        chunk = source.read(CHUNK)
+        if not chunk:
+            raise _truncated(where)
+        buffer = buffer[limit:] + chunk
 
 
 def _skip_to(source: BinaryIO, buffer: bytes, close: bytes, where: str) -> bytes:
@@ -402,7 +405,7 @@ def _skip_to(source: BinaryIO, buffer: bytes, close: bytes, where: str) -> bytes
     while (end := buffer.find(close)) < 0:
         chunk = source.read(CHUNK)
         if not chunk:
-            raise UserError(f"{where}的 XML 不完整（<sheetData> 未正常结束），文件可能已损坏；请用备份恢复或用 Excel 打开另存后重试。")
+            raise _truncated(where)
         buffer = buffer[-len(close):] + chunk
     return buffer[end + len(close):]
 
