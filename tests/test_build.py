@@ -1,5 +1,4 @@
 import datetime as dt
-import io
 import os
 from pathlib import Path
 
@@ -7,20 +6,15 @@ import openpyxl
 import pytest
 
 from credit_macros import catalogue
-from credit_macros.cli import main
 from credit_macros.config import load_config
 from credit_macros.workbook.master import MASTER_NAME, blank_name, write_build
 from fingerprint import diff, fingerprint
 from lo import convert, needs_soffice
+from runcli import run
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = load_config(REPO / "no-config.toml")
 
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ left untouched."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -14,18 +13,13 @@ from msoffcrypto.format.ooxml import OOXMLFile
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from credit_macros.cli import main
 from credit_macros.inplace import RESULT_SHEET
 from lo import convert, needs_soffice
 from messy import ORG_CODE, build_messy
+from runcli import run
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def run(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(map(str, argv)), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import pytest
 from credit_macros import catalogue
 import credit_macros.catalogue.tasks  # noqa: F401  (catalogue.tasks.unit_templates)
 from credit_macros.addin.vbaproject import build_vba_project, document_module, write_compound_file
-from credit_macros.cli import main
 from credit_macros.config import load_config
 from credit_macros.demo import RowMaker, demo_config_text, demo_email, mail, unit_workbook
 from credit_macros.submissions import LATE, MISSING, NOT_DUE, ON_TIME
@@ -24,17 +23,13 @@ from credit_macros.xlsxio import read_grids
 from fingerprint import diff, fingerprint
 from lo import convert, needs_soffice
 from mailfixtures import msg_bytes
+from runcli import run
 
 PERIOD = "2026-01"
 AS_OF = "2026-02-10"
 CHINA = dt.timezone(dt.timedelta(hours=8))
 UNITS = ["开发建设部", "财政金融部", "秦创原创新驱动发展（沣西）工作部"]
 
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -1,14 +1,8 @@
-import io
 
-from credit_macros.cli import main
 from credit_macros.workbook.master import MASTER_NAME
 from fingerprint import diff, fingerprint
+from runcli import run
 
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_demo_plays_a_month_deterministically(tmp_path):

@@ -1,27 +1,21 @@
 import email
 import email.policy
-import io
 import json
 import socket
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from credit_macros.cli import main
 from credit_macros.demo import demo_config_text, demo_email, write_inbox
 from credit_macros.config import load_config
 from credit_macros.workbook.master import MASTER_NAME, build_master
+from runcli import run
 
 PERIOD, AS_OF = "2026-01", "2026-02-10"
 UNITS = ["开发建设部", "财政金融部", "安全监管部", "综合行政执法支队", "西咸新区自然资源和规划局（沣西）工作部",
          "西咸新区生态环境局（沣西）工作部", "秦创原创新驱动发展（沣西）工作部", "西咸新区政务服务（沣西）中心",
          "西咸新区市场监督管理局沣西新城分局", "国家税务总局西咸新区沣西新城税务局", "发展和经济运行部"]
 
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 class Inbox:

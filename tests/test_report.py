@@ -1,7 +1,6 @@
 """End to end: a master with known receipts, 五类 rows and 指标数据 → the 半月通报 .xlsx and .docx."""
 
 import datetime as dt
-import io
 import re
 import zipfile
 from pathlib import Path
@@ -12,12 +11,12 @@ import stdnum.cn.ric as ric
 import stdnum.cn.uscc as uscc
 
 from credit_macros.catalogue import template
-from credit_macros.cli import main
 from credit_macros.config import load_config
 from credit_macros.report import make_report
 from credit_macros.submissions import RECEIPT_HEADERS, RECEIPTS_SHEET
 from credit_macros.workbook.master import build_master
 from lo import convert, needs_soffice
+from runcli import run
 
 AS_OF = dt.date(2026, 11, 16)  # covers 2026-11-01 … 2026-11-15; period 2026-10 is due 2026-11-02
 ID = "61010219900101123" + ric.calc_check_digit("61010219900101123" + "0")
@@ -282,11 +281,6 @@ def test_libreoffice_opens_both_files(report, tmp_path):
     assert reopened.sheetnames == ["通报", "单位得分", "指标", "指标趋势"]
     assert reopened["单位得分"]["L4"].value == 79
 
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_cli(tmp_path, config):

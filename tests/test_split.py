@@ -1,23 +1,17 @@
-import io
 
 import openpyxl
 import pytest
 
 from credit_macros.catalogue.tasks import unit_templates
-from credit_macros.cli import main
 from credit_macros.collect import metadata, template_version
 from credit_macros.workbook.master import MASTER_NAME
 from credit_macros.xlsxio import read_grids
 from lo import convert, needs_soffice
+from runcli import run
 
 UNIT = "开发建设部"
 BOOK = "开发建设部_2026-01_信用信息报送.xlsx"
 
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

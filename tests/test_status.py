@@ -18,15 +18,14 @@ from credit_macros.workbook.master import MASTER_NAME, write_build
 from credit_macros.workdays import Calendar
 from credit_macros.xlsxio import read_grids
 from fingerprint import diff, fingerprint
+import runcli
 
 CONFIG = load_config("no-such-config.toml")
 TASKS, LEDGER = task_status.SHEET, ledger_sheet.SHEET
 
 
 def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["--config", "no-such-config.toml", *argv], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
+    return runcli.run("--config", "no-such-config.toml", *argv)
 
 
 @pytest.fixture(scope="module")
