@@ -48,7 +48,7 @@ from credit_macros.sources import gather
 from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts, status_grid, submission_rows
 from credit_macros.table import HEADER_SCAN_ROWS, col_letter, is_blank
 from credit_macros.validate import ERROR, WARNING, Report, validate_grids
-from credit_macros.validate.findings import SEVERITY_LABELS
+from credit_macros.validate.findings import SEVERITY_LABELS, result_rows
 from credit_macros.validate.marks import marks_from, split_cell
 from credit_macros.validate.rules import OWN_SHEETS
 from credit_macros.validate.values import parse_date
@@ -60,7 +60,6 @@ DUE_PREFIX = "_期限_"  # overdue marks
 RESULT_SHEET = OWN_SHEETS[0]
 NOTE_TAG = "【信用台账助手"
 LOG_FILE = Path(tempfile.gettempdir()) / "credit_macros_excel.log"
-RESULT_HEADER = ["序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明"]
 
 
 def _caller(book):
@@ -224,21 +223,19 @@ def _paint(book, report: Report, config, freed: dict[str, set[str]]) -> None:
 
 
 def _write_results(book, report: Report) -> None:
-    """The 校验结果 sheet: one row per finding with a link to the cell, then counts per sheet."""
+    """The 校验结果 sheet (``result_rows``, as the file adapter writes it), in one call; the cell
+    addresses become HYPERLINK formulas."""
     sheet = _sheet(book, RESULT_SHEET)
     if sheet is None:
         sheet = book.sheets.add(RESULT_SHEET, after=book.sheets[len(book.sheets) - 1])
     else:
         sheet.clear_contents()
-    rows = [RESULT_HEADER]
-    for i, f in enumerate(report.findings, start=1):
-        link = f"=HYPERLINK(\"#'{f.sheet}'!{f.cell}\",\"{f.cell}\")"
-        rows.append([i, f.sheet, link, f.row, f.column, SEVERITY_LABELS[f.severity], f.rule, f.message])
-    rows.append([None] * len(RESULT_HEADER))
-    rows.append(["工作表", "识别为模板", "数据行数", "错误", "警告", None, None, None])
-    for name, counts in report.counts["sheets"].items():
-        rows.append([name, report.sheets.get(name, ""), report.rows.get(name, 0), counts[ERROR], counts[WARNING], None, None, None])
-    sheet.range("A1").value = rows
+    rows, first = result_rows(report)
+    width = max(len(r) for r in rows)
+    grid = [[_text_safe(v) for v in r] + [None] * (width - len(r)) for r in rows]
+    for row, f in zip(grid[first:], report.findings):
+        row[2] = f"=HYPERLINK(\"#'{f.sheet}'!{f.cell}\",\"{f.cell}\")"
+    sheet.range("A1").value = grid
 
 
 def _check(book, names: list[str], label: str) -> Report:

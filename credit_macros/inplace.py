@@ -26,15 +26,13 @@ from openpyxl.xml.functions import fromstring, tostring
 
 from credit_macros.errors import UserError
 from credit_macros.safeio import atomic_write, refuse_if_locked
-from credit_macros.validate.findings import ERROR, SEVERITY_LABELS, WARNING, Report
+from credit_macros.validate.findings import ERROR, WARNING, Report, result_rows
 from credit_macros.validate.marks import AUTHOR, marks_from
 from credit_macros.validate.rules import OWN_SHEETS
 from credit_macros.xlsxio import WRITABLE, describe_problem
 
 RESULT_SHEET, BOOK_SHEET = OWN_SHEETS
 BOOK_HEADER = ("工作表", "单元格", "标记颜色", "原填充", "原批注", "原批注作者", "原批注宽", "原批注高")
-RESULT_HEADER = ("序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明")
-SUMMARY_HEADER = ("工作表", "识别为模板", "数据行数", "错误", "警告")
 ORIGINAL_NOTE = "\n——原批注——\n"
 LINK_FONT = Font(color="0563C1", underline="single")
 BOLD = Font(bold=True)
@@ -146,29 +144,17 @@ def _mark(wb, report: Report, config) -> None:
 
 def _results(wb, report: Report) -> None:
     ws = wb.create_sheet(RESULT_SHEET)
-    c = report.counts
-    _text(ws, 1, 1, f"信用台账助手 校验结果：错误 {c[ERROR]} 处，警告 {c[WARNING]} 处。点击“单元格”可跳到该处；"
-                    "改正后再校验一次，本表和标记会自动更新；运行 clear 可清除全部标记。").font = BOLD
-    for col, title in enumerate(SUMMARY_HEADER, start=1):
-        _text(ws, 3, col, title).font = BOLD
-    row = 4
-    for sheet, template in report.sheets.items():
-        for col, value in enumerate((sheet, template, report.rows.get(sheet, 0), c["sheets"][sheet][ERROR], c["sheets"][sheet][WARNING]), start=1):
-            _text(ws, row, col, value)
-        row += 1
-    for sheet in report.skipped:
-        _text(ws, row, 1, sheet)
-        _text(ws, row, 2, "不是报送模板，未检查")
-        row += 1
-    row += 1
-    for col, title in enumerate(RESULT_HEADER, start=1):
-        _text(ws, row, col, title).font = BOLD
-    ws.freeze_panes = ws.cell(row=row + 1, column=1)
-    for n, f in enumerate(report.findings, start=1):
-        row += 1
-        for col, value in enumerate((n, f.sheet, f.cell, f.row, f.column, SEVERITY_LABELS[f.severity], f.rule, f.message), start=1):
-            _text(ws, row, col, value)
-        link = ws.cell(row=row, column=3)
+    rows, first = result_rows(report)
+    for r, values in enumerate(rows, start=1):
+        for col, value in enumerate(values, start=1):
+            _text(ws, r, col, value)
+    ws.cell(1, 1).font = BOLD
+    for r in (3, first):
+        for cell in ws[r]:
+            cell.font = BOLD
+    ws.freeze_panes = ws.cell(row=first + 1, column=1)
+    for r, f in enumerate(report.findings, start=first + 1):
+        link = ws.cell(row=r, column=3)
         link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet.replace(chr(39), chr(39) * 2)}'!{f.cell}")
         link.font = LINK_FONT
     for letter, width in zip("ABCDEFGH", (8, 18, 10, 8, 24, 8, 16, 90)):

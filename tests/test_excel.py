@@ -19,6 +19,7 @@ import xlwings as xw
 from credit_macros import catalogue, excel
 from credit_macros.config import load_config
 from credit_macros.validate import validate_grids
+from credit_macros.validate.findings import RESULT_HEADER
 from credit_macros.validate.marks import marks_from
 from credit_macros.xlsxio import read_grids
 from messy import build_messy
@@ -87,8 +88,9 @@ def test_check_all_marks_exactly_the_findings(messy):
 def test_results_sheet_links_every_finding(messy):
     wb = book(messy.path)
     report = excel.check_all(wb)
-    result = [a for a in _by(actions(wb), "setValues") if a["values"] and a["values"][0] == excel.RESULT_HEADER][0]
-    rows = result["values"][1: 1 + len(report.findings)]
+    result = [a for a in _by(actions(wb), "setValues") if list(RESULT_HEADER) in a["values"]][0]
+    first = result["values"].index(list(RESULT_HEADER)) + 1
+    rows = result["values"][first: first + len(report.findings)]
     assert [(r[1], r[7]) for r in rows] == [(f.sheet, f.message) for f in report.findings]
     assert rows[0][2] == f"=HYPERLINK(\"#'{report.findings[0].sheet}'!{report.findings[0].cell}\",\"{report.findings[0].cell}\")"
 
@@ -163,7 +165,7 @@ def test_second_check_and_clear(messy):
                                "notes": [], "notes_supported": True})
         sheet = next(s for s in data["sheets"] if s["name"] == name)
         sheet["notes"] += [{"address": c} for c, w in cells.items() if w.endswith("*")]
-    data["sheets"].append({"name": excel.RESULT_SHEET, "values": [excel.RESULT_HEADER], "pictures": [], "tables": [],
+    data["sheets"].append({"name": excel.RESULT_SHEET, "values": [list(RESULT_HEADER)], "pictures": [], "tables": [],
                            "notes": [], "notes_supported": True})
     second = xw.Book(json=copy.deepcopy(data))
     excel.check_all(second)

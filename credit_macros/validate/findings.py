@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 ERROR = "error"
 WARNING = "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
+RESULT_HEADER = ("序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明")
+SUMMARY_HEADER = ("工作表", "识别为模板", "数据行数", "错误", "警告")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +100,24 @@ class Report:
         c = self.counts
         head.append(f"共发现错误 {c[ERROR]} 处、警告 {c[WARNING]} 处：")
         return "\n".join(head + ["  " + f.render() for f in self.findings])
+
+
+def result_rows(report: Report) -> tuple[list[list], int]:
+    """The 校验结果 sheet as rows of values (the file adapter and the ribbon write the same), and
+    the 0-based index of the first finding row; column C of a finding row is its cell address,
+    which the adapters turn into a link."""
+    c = report.counts
+    rows: list[list] = [
+        [f"信用台账助手 校验结果：错误 {c[ERROR]} 处，警告 {c[WARNING]} 处。点击“单元格”可跳到该处；"
+         "改正后再校验一次，本表和标记会自动更新；“清除标记”按钮或 credit-macros clear 可清除全部标记。"],
+        [],
+        list(SUMMARY_HEADER),
+    ]
+    rows += [[sheet, template, report.rows.get(sheet, 0), c["sheets"][sheet][ERROR], c["sheets"][sheet][WARNING]]
+             for sheet, template in report.sheets.items()]
+    rows += [[sheet, "不是报送模板，未检查"] for sheet in report.skipped]
+    rows += [[], list(RESULT_HEADER)]
+    first = len(rows)
+    rows += [[n, f.sheet, f.cell, f.row, f.column, SEVERITY_LABELS[f.severity], f.rule, f.message]
+             for n, f in enumerate(report.findings, start=1)]
+    return rows, first

@@ -9,7 +9,7 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from credit_macros.catalogue import TYPE_LABELS, Column, Template, enum_values
+from credit_macros.catalogue import Column, Template, enum_values
 from credit_macros.workbook import styles
 
 LIST_SHEET = "_选项"
