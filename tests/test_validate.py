@@ -305,3 +305,16 @@ def test_engine_finds_what_a_cell_by_cell_reference_finds(key):
     assert {(f.row, f.column, f.rule, f.message) for f in found if f.rule != "duplicate"} == _reference(table, AS_OF, CONFIG)
     assert {f.row for f in found if f.rule == "duplicate"} == _duplicate_rows(table)
     assert len(found) > 100
+
+
+def test_our_helper_sheets_are_neither_checked_nor_listed(tmp_path):
+    """Hidden helper sheets (drop-down lists, split metadata, mark layers) start with "_"."""
+    from credit_macros.catalogue import template
+    from credit_macros.config import load_config
+    from credit_macros.validate import validate_grids
+
+    t = template("科技研发")
+    grids = {"科技研发": [[c.name for c in t.columns]], "_选项": [["是否"], ["是"]], "_报送信息": [["单位", "x"]],
+             "填表说明": [["请按模板填写"]]}
+    report = validate_grids(grids, AS_OF, load_config(tmp_path / "none.toml"))
+    assert report.skipped == ["填表说明"] and list(report.sheets) == ["科技研发"]

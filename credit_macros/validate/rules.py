@@ -570,7 +570,8 @@ def validate_grids(grids: dict[str, list[list]], as_of: dt.date, config, only_sh
     from credit_macros.catalogue import templates
 
     where = f"文件 {source} " if source else "工作簿"
-    names = [n for n in grids if n not in OWN_SHEETS]
+    # our helper sheets (drop-down lists, split metadata, mark layers) all start with "_": not data
+    names = [n for n in grids if n not in OWN_SHEETS and not n.startswith("_")]
     if only_sheet is not None:
         if only_sheet not in grids:
             raise UserError(f"{where}中没有名为「{only_sheet}」的工作表，现有工作表：{'、'.join(names)}。请检查 --sheet 的名称。")
