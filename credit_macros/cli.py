@@ -27,7 +27,19 @@ class Context:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with Chinese usage errors (exit 2)."""
+    """argparse with Chinese headings, help and usage errors (exit 2)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "用法：", 1)
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage:", "用法：", 1)
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
@@ -52,7 +64,7 @@ def command_modules() -> list:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="credit-macros", description="信用台账助手：沣西新城社会信用体系建设台账工具。")
     parser.add_argument("--config", metavar="PATH", help="配置文件（默认：当前目录的 config.toml，没有则用内置默认配置）")
-    parser.add_argument("--version", action="version", version=f"credit-macros {__version__}")
+    parser.add_argument("--version", action="version", version=f"credit-macros {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
     for module in command_modules():
         cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
