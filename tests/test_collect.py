@@ -315,3 +315,17 @@ def test_master_without_office_sheets_is_refused_untouched(office):
     assert run("--config", str(folder / "config.toml"), "status", str(folder / MASTER_NAME))[0] == 0
     collect(folder, path)
     assert len(master_rows(folder, "水费")) == 1
+
+
+@needs_soffice
+def test_xls_workbook_saved_by_an_old_excel_is_collected(office, tmp_path):
+    """A unit that still saves as .xls (Excel 97-2003): read with calamine, merged like any other."""
+    folder, config = office
+    xlsx = tmp_path / "kf_2026-01.xlsx"
+    xlsx.write_bytes(unit_workbook("开发建设部", PERIOD, config, {"水费": rows_for("开发建设部", "水费", 3)}))
+    xls = convert(xlsx, "xls", folder / "in")
+    result = collect(folder, xls)
+    [accepted] = result["accepted"]
+    assert accepted["file"] == xls.name and accepted["unit"] == "开发建设部" and accepted["period"] == PERIOD
+    assert filled(accepted) == {"水费": 3} and accepted["errors"] == 0
+    assert [r["来源文件"] for r in master_rows(folder, "水费")] == [xls.name] * 3
