@@ -1,9 +1,8 @@
 """Findings → marks: which cell gets which colour and which note. Plain data, no Excel.
 
-The file adapter (``credit_macros.inplace``) and the ribbon (xlwings) both paint from these: one
-``Mark`` per bad cell (the worst severity wins; the note lists every message of the cell), and
-``fill_ranges`` coalesces cells of the same severity into rectangles so a live workbook can be
-coloured with a few range calls instead of one per cell.
+The file adapter (``credit_macros.inplace``) and the ribbon (``credit_macros.excel``, which
+writes them as one mirror grid per sheet) both paint from these: one ``Mark`` per bad cell (the
+worst severity wins; the note lists every message of the cell).
 
 >>> from credit_macros.validate.findings import Finding
 >>> fs = [Finding("S", "B2", 2, "x", "required", "error", "第2行「x」：必填"),
@@ -19,20 +18,17 @@ coloured with a few range calls instead of one per cell.
 第2行「x」：全角
 >>> [(m.cell, len(m.note.splitlines())) for m in marks_from(fs, anchor=lambda sheet, cell: cell[0] + "2")]
 [('B2', 4), ('C2', 3)]
->>> fill_ranges(marks_from(fs))
-{('S', 'error'): ['B2:C3']}
->>> coalesce(["A1", "A2", "A3", "B2", "D7", "C1"])
-['A1:A3', 'B2', 'C1', 'D7']
+>>> split_cell("AB12")
+(12, 27)
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from credit_macros.table import col_index, col_letter
+from credit_macros.table import col_index
 from credit_macros.validate.findings import ERROR, SEVERITY_LABELS, Finding
 
 NOTE_TAG = "【信用台账助手·{label}】"
@@ -70,42 +66,3 @@ def marks_from(findings: Iterable[Finding], anchor: Callable[[str, str], str] | 
         note = "\n".join([NOTE_TAG.format(label=SEVERITY_LABELS[severity])] + [f.message for f in found])
         result.append(Mark(sheet, cell, severity, note))
     return result
-
-
-def coalesce(cells: Iterable[str]) -> list[str]:
-    """Cells → few rectangular ranges: vertical runs per column, then equal runs side by side."""
-    rows_by_col: dict[int, list[int]] = defaultdict(list)
-    for cell in cells:
-        row, col = split_cell(cell)
-        rows_by_col[col].append(row)
-    runs: dict[tuple[int, int], list[int]] = defaultdict(list)  # (top, bottom) → columns
-    for col, rows in rows_by_col.items():
-        for top, bottom in _runs(rows):
-            runs[(top, bottom)].append(col)
-    ranges = [(left, top, right, bottom) for (top, bottom), cols in runs.items() for left, right in _runs(cols)]
-    ranges.sort()
-    return [_ref(*r) for r in ranges]
-
-
-def _runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
-    """Consecutive runs: [1, 2, 3, 5] → [(1, 3), (5, 5)]."""
-    runs: list[tuple[int, int]] = []
-    for n in sorted(set(numbers)):
-        if runs and runs[-1][1] == n - 1:
-            runs[-1] = (runs[-1][0], n)
-        else:
-            runs.append((n, n))
-    return runs
-
-
-def _ref(left: int, top: int, right: int, bottom: int) -> str:
-    first = f"{col_letter(left)}{top}"
-    return first if (left, top) == (right, bottom) else f"{first}:{col_letter(right)}{bottom}"
-
-
-def fill_ranges(marks: Iterable[Mark]) -> dict[tuple[str, str], list[str]]:
-    """(sheet, severity) → coalesced ranges to fill with that severity's colour."""
-    cells: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for m in marks:
-        cells[(m.sheet, m.severity)].append(m.cell)
-    return {key: coalesce(found) for key, found in cells.items()}
