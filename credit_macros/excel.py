@@ -10,7 +10,7 @@ The logic lives in the core (``validate``, ``deadlines``, ``workdays`` …); thi
 reads and writes, in bulk:
 
 * each sheet is read with one call (its used range from A1);
-* colours are written by coalesced ranges, never cell by cell;
+* colours are written as one grid per sheet (the mark layer below), never cell by cell;
 * notes only where a cell is flagged and has no note of the user's;
 * the number of Excel calls does not grow with the number of rows read.
 
