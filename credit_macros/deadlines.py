@@ -49,7 +49,9 @@ import calendar as monthcal
 import datetime as dt
 from dataclasses import dataclass
 
+from credit_macros.catalogue import normalize_header
 from credit_macros.errors import UserError
+from credit_macros.validate.values import parse_date
 
 DONE, OVERDUE, DUE_SOON, NOT_DUE = "已完成", "逾期", "临近", "未到期"
 STATUSES = (DONE, OVERDUE, DUE_SOON, NOT_DUE)
@@ -208,3 +210,42 @@ def status(due: dt.date | None, done_date: dt.date | None, as_of: dt.date, calen
     if calendar.workdays_between(as_of, due) <= config["deadlines"]["due_soon_workdays"]:
         return DUE_SOON
     return NOT_DUE
+
+
+# Headers that mark a ledger's deadline column and its done column (in order of preference).
+DUE_HEADERS = ("本期期限", "期限", "办理期限", "整改期限", "截止日期", "到期日期", "到期日")
+DONE_HEADERS = ("完成", "完成日期", "办结日期", "整改完成日期", "完成时间")
+HEADER_ROWS = 12  # where a ledger's header row may be
+
+
+def ledger_status(grid: list[list], as_of: dt.date, calendar, config, where: str) -> dict[tuple[int, int], str]:
+    """The status word of every row of a ledger that has a deadline column, keyed by the
+    deadline cell's (0-based row, column).
+
+    The deadline column is the first header (in the top ``HEADER_ROWS`` rows) named like one of
+    ``DUE_HEADERS``; a done column in the same header row (``DONE_HEADERS``) holding a date or any
+    mark makes the row 已完成. Rows whose deadline is no date are left out.
+
+    >>> from credit_macros.workdays import Calendar
+    >>> grid = [["事项", "办理期限", "完成日期"], ["a", dt.date(2026, 10, 9), None],
+    ...         ["b", "2026/10/13", None], ["c", dt.date(2026, 9, 1), "2026-08-30"], ["d", "待定", None]]
+    >>> config = {"deadlines": {"due_soon_workdays": 3}}
+    >>> ledger_status(grid, dt.date(2026, 10, 12), Calendar(), config, "x")
+    {(1, 1): '逾期', (2, 1): '临近', (3, 1): '已完成'}
+    """
+    top = [[normalize_header(v) for v in row] for row in grid[:HEADER_ROWS]]
+    found = next(((r, row.index(name)) for name in DUE_HEADERS for r, row in enumerate(top) if name in row), None)
+    if found is None:
+        raise UserError(f"{where}前 {HEADER_ROWS} 行没有期限列（表头为 {'、'.join(DUE_HEADERS)} 之一），"
+                        "请切换到有期限列的台账后再试。")
+    header, due_col = found
+    done_col = next((c for c, name in enumerate(top[header]) if name in DONE_HEADERS), None)
+    words = {}
+    for r in range(header + 1, len(grid)):
+        due = parse_date(grid[r][due_col]) if due_col < len(grid[r]) else None
+        if due is None:
+            continue
+        done = grid[r][done_col] if done_col is not None and done_col < len(grid[r]) else None
+        done_date = None if done is None or (isinstance(done, str) and not done.strip()) else (parse_date(done) or as_of)
+        words[(r, due_col)] = status(due, done_date, as_of, calendar, config)
+    return words

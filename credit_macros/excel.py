@@ -37,7 +37,6 @@ import xlwings as xw
 
 from credit_macros import catalogue, deadlines
 from credit_macros import report as reportlib
-from credit_macros.catalogue import normalize_header
 from credit_macros.catalogue.timelimit import Rule
 from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, collect
 from credit_macros.commands.split import split
@@ -46,7 +45,7 @@ from credit_macros.errors import UserError
 from credit_macros.remind import plan_reminders, write_drafts
 from credit_macros.sources import gather
 from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts, status_grid, submission_rows
-from credit_macros.table import HEADER_SCAN_ROWS, col_letter, is_blank
+from credit_macros.table import col_letter
 from credit_macros.validate import ERROR, WARNING, Report, validate_grids
 from credit_macros.validate.findings import SEVERITY_LABELS, result_rows
 from credit_macros.validate.marks import marks_from, split_cell
@@ -285,78 +284,29 @@ def clear_marks(book):
 
 # ---------------------------------------------------------------- deadlines
 
-DUE_HEADERS = ("本期期限", "期限", "办理期限", "整改期限", "截止日期", "到期日期", "到期日")
-DONE_HEADERS = ("完成", "完成日期", "办结日期", "整改完成日期", "完成时间")
-
-
 def _due_colours(config) -> dict[str, str]:
     return {deadlines.OVERDUE: config.color("overdue"), deadlines.DUE_SOON: config.color("due_soon"),
             deadlines.DONE: config.color("done")}
-
-
-def _find_header(grid: list[list], wanted: tuple[str, ...]) -> tuple[int, int] | None:
-    """(row index, column index) of the first header in the top rows matching ``wanted``, by priority."""
-    top = grid[:HEADER_SCAN_ROWS]
-    for name in wanted:
-        for r, row in enumerate(top):
-            for c, value in enumerate(row):
-                if normalize_header(value) == name:
-                    return r, c
-    return None
 
 
 @button("逾期标色")
 def mark_overdue(book):
     """On the active sheet, colour each deadline cell: overdue red, due soon amber, done green.
 
-    Works on any ledger with a deadline column (本期期限, 期限, 截止日期 …) and, when there is
-    one, a done column (完成, 完成日期 …) in the same header row. The colours are a layer (see
-    the module docstring): "清除标记" removes them, the cells' own formats stay.
+    Works on any ledger with a deadline column (``deadlines.ledger_status``). The colours are a
+    layer (see the module docstring): "清除标记" removes them, the cells' own formats stay.
     """
     config = _config(book)
     today = dt.date.today()
-    calendar = Calendar.from_config(config)
     sheet = book.sheets.active
-    grid = _grid(sheet)
-    found = _find_header(grid, DUE_HEADERS)
-    if found is None:
-        raise UserError(f"工作表「{sheet.name}」前 {HEADER_SCAN_ROWS} 行没有期限列（表头为 {'、'.join(DUE_HEADERS)} 之一），"
-                        "请切换到有期限列的台账后再点“逾期标色”。")
-    header, due_col = found
-    done_at = [c for c, v in enumerate(grid[header]) if normalize_header(v) in DONE_HEADERS]
+    words = deadlines.ledger_status(_grid(sheet), today, Calendar.from_config(config), config, f"工作表「{sheet.name}」")
+    cells = {f"{col_letter(c)}{r + 1}": word for (r, c), word in words.items() if word != deadlines.NOT_DUE}
     _clear_layer(book, sheet.name, DUE_PREFIX)
-    cells: dict[str, str] = {}
-    for r in range(header + 1, len(grid)):
-        due = parse_date(grid[r][due_col])
-        if due is None:
-            continue
-        done = grid[r][done_at[0]] if done_at else None
-        done_date = None if is_blank(done) else (parse_date(done) or today)
-        word = deadlines.status(due, done_date, today, calendar, config)
-        if word in (deadlines.OVERDUE, deadlines.DUE_SOON, deadlines.DONE):
-            cells[f"{col_letter(due_col)}{r + 1}"] = word
     _write_layer(book, sheet, cells, _due_colours(config), DUE_PREFIX)
     tally = {word: sum(1 for w in cells.values() if w == word) for word in _due_colours(config)}
     _alert(book, f"「{sheet.name}」按今天（{today.isoformat()}）标色：逾期 {tally[deadlines.OVERDUE]} 项（红）、"
                  f"临近 {tally[deadlines.DUE_SOON]} 项（黄）、已完成 {tally[deadlines.DONE]} 项（绿）。", "逾期标色")
     return cells
-
-
-def _task_counts(grid: list[list], today: dt.date, calendar, config) -> dict[str, int]:
-    """Python's status words of the 重点任务 rows (the same the sheet's formulas show)."""
-    header = grid[task_status.HEADER_ROW - 1]
-    done_col = next(c for c, v in enumerate(header) if v == "完成")
-    by_id = {task.id: task for task in catalogue.tasks.key_tasks()}
-    tally: dict[str, int] = {}
-    for row in grid[task_status.HEADER_ROW:]:
-        task = by_id.get(row[0])
-        if task is None:
-            continue
-        period = task_status.task_period(task, today, calendar, config)
-        word = task_status.task_status(period, not is_blank(row[done_col]), today, calendar, config)
-        word = word.replace(calendar_sheet.PROVISIONAL_MARK, "")
-        tally[word] = tally.get(word, 0) + 1
-    return tally
 
 
 def _replace_rows(sheet, grid: list[list], old_height: int, first_row: int = 1) -> None:
@@ -401,7 +351,7 @@ def refresh_status(book):
     for name in (task_status.SHEET, ledger_sheet.SHEET):
         if name in names:
             book.sheets[name].range(calendar_sheet.AS_OF_INPUT).clear_contents()
-    tasks = _task_counts(_grid(book.sheets[task_status.SHEET]), today, calendar, config)
+    tasks = task_status.status_counts(_grid(book.sheets[task_status.SHEET]), today, calendar, config)
     rows = _refresh_submissions(book, today, calendar, config)
     book.app.calculate()
     lines = [f"已按今天（{today.isoformat()}）重新计算期限和状态。",

@@ -16,7 +16,6 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT = load_config(REPO / "no-config.toml")
 
 
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     folder = tmp_path_factory.mktemp("build")

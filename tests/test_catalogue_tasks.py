@@ -1,11 +1,10 @@
 import datetime as dt
-import doctest
 import re
 import tomllib
 from collections import Counter
 
 from credit_macros import config as config_module
-from credit_macros.catalogue import templates, tasks, units
+from credit_macros.catalogue import templates, units
 from credit_macros.catalogue.timelimit import parse
 from credit_macros.catalogue.tasks import by_id, key_tasks, main_tasks, requirements, unit_names_in_seed
 
@@ -41,10 +40,6 @@ def id_parts(task):
 
 def rule_keys(task):
     return {(r.kind, r.date, r.day, r.month, r.workdays, r.event) for r in task.rules}
-
-
-def test_doctests():
-    assert doctest.testmod(tasks).failed == 0
 
 
 def test_rows_per_level1():

@@ -21,7 +21,6 @@ from runcli import run
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
 @pytest.fixture
 def messy(tmp_path):
     return build_messy(tmp_path / "回报.xlsx")

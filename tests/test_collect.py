@@ -31,7 +31,6 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 UNITS = ["开发建设部", "财政金融部", "秦创原创新驱动发展（沣西）工作部"]
 
 
-
 @pytest.fixture
 def office(tmp_path):
     (tmp_path / "config.toml").write_text(demo_config_text(UNITS), "utf-8")

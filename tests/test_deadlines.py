@@ -7,7 +7,6 @@ Calendar facts (2026 notice, chinese-calendar 1.11.0): 春节 2月15日-23日 of
 """
 
 import datetime as dt
-import doctest
 
 import pytest
 
@@ -39,10 +38,6 @@ def config_with(tmp_path):
         path.write_text(text, "utf-8")
         return load_config(path)
     return load
-
-
-def test_doctests():
-    assert doctest.testmod(deadlines).failed == 0
 
 
 @pytest.mark.parametrize("as_of, label, start, due, provisional", [

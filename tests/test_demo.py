@@ -4,7 +4,6 @@ from fingerprint import diff, fingerprint
 from runcli import run
 
 
-
 def test_demo_plays_a_month_deterministically(tmp_path):
     folder = tmp_path / "demo"
     code, first, err = run("--config", str(tmp_path / "none.toml"), "demo", "--out", str(folder))

@@ -282,7 +282,6 @@ def test_libreoffice_opens_both_files(report, tmp_path):
     assert reopened["单位得分"]["L4"].value == 79
 
 
-
 def test_cli(tmp_path, config):
     master = build(tmp_path, config)
     cfg = tmp_path / "config.toml"

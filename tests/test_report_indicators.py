@@ -1,5 +1,4 @@
 import datetime as dt
-import doctest
 
 import pytest
 
@@ -9,10 +8,6 @@ from credit_macros.report.indicators import (Indicator, MonthRow, compute, evalu
                                              read_indicator_data, target_text)
 
 HEAD = ["月份", "双公示报送数", "双公示合规数", "诚信宣传次数", "备注"]
-
-
-def test_doctests():
-    assert doctest.testmod(indicators).failed == 0
 
 
 def test_declarations_load_and_use_known_names():

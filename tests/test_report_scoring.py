@@ -1,20 +1,14 @@
 import datetime as dt
-import doctest
 
 import pytest
 
 from credit_macros.config import load_config
 from credit_macros.errors import UserError
-from credit_macros.report import scoring
 from credit_macros.report.scoring import half_month, low_scorers, score_units
 from credit_macros.submissions import SubmissionRow
 
 DEFAULT = load_config("不存在的配置.toml")
 PERIOD = half_month(dt.date(2026, 11, 16))
-
-
-def test_doctests():
-    assert doctest.testmod(scoring).failed == 0
 
 
 @pytest.mark.parametrize("as_of, start, end, issue", [

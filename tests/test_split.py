@@ -13,7 +13,6 @@ UNIT = "开发建设部"
 BOOK = "开发建设部_2026-01_信用信息报送.xlsx"
 
 
-
 @pytest.fixture(scope="module")
 def split(tmp_path_factory):
     folder = tmp_path_factory.mktemp("split")

@@ -1,5 +1,4 @@
 import datetime as dt
-import doctest
 
 import pytest
 
@@ -9,10 +8,6 @@ from credit_macros.catalogue.timelimit import Rule, parse, unique
 
 def kinds(text, **kwargs):
     return [(r.kind, r.date, r.day, r.month, r.workdays, r.event) for r in parse(text, **kwargs)]
-
-
-def test_doctests():
-    assert doctest.testmod(timelimit).failed == 0
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import doctest
 import json
 import random
 
@@ -14,7 +13,7 @@ from credit_macros.catalogue import template, templates
 from credit_macros.config import load_config
 from credit_macros.errors import UserError
 from credit_macros.table import find_table
-from credit_macros.validate import ERROR, WARNING, findings, marks, rules, validate_grids, validate_table, values
+from credit_macros.validate import ERROR, WARNING, rules, validate_grids, validate_table
 from credit_macros.xlsxio import read_book
 from messy import AS_OF, GOV_CODE, ORG_CODE, PERSON_ID, build_messy
 
@@ -30,12 +29,6 @@ def messy(tmp_path_factory):
 def report(messy):
     grids, merged = read_book(messy.path)
     return validate_grids(grids, messy.as_of, CONFIG, merged=merged, source=messy.path.name)
-
-
-@pytest.mark.parametrize("module", [values, findings, marks, rules])
-def test_doctests(module):
-    result = doctest.testmod(module)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_messy_workbook_exact_findings(messy, report):

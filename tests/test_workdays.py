@@ -6,7 +6,6 @@ and Saturday 10月10日 are working days (调休).
 """
 
 import datetime as dt
-import doctest
 import time
 
 import chinese_calendar
@@ -14,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from credit_macros import workdays
 from credit_macros.config import load_config
 from credit_macros.errors import UserError
 from credit_macros.workdays import Calendar
@@ -25,10 +23,6 @@ D = dt.date
 @pytest.fixture(scope="module")
 def cal():
     return Calendar()
-
-
-def test_doctests():
-    assert doctest.testmod(workdays).failed == 0
 
 
 def test_national_day_2026(cal):

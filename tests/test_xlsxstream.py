@@ -1,5 +1,4 @@
 import datetime as dt
-import doctest
 import io
 import re
 import zipfile
@@ -15,10 +14,6 @@ from credit_macros.xlsxio import read_grids
 from lo import convert, needs_soffice
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-def test_doctests():
-    assert doctest.testmod(xlsxstream).failed == 0
 
 
 def book(path, rows, title="表", text_columns=(), date_columns=()):

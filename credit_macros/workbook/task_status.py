@@ -91,6 +91,24 @@ def task_status(period: deadlines.Period, ticked: bool, as_of: dt.date, calendar
     return cs.row_status(period.due, period.provisional, ticked, as_of, calendar, config)
 
 
+def status_counts(grid: list[list], as_of: dt.date, calendar, config) -> dict[str, int]:
+    """How many 重点任务 rows of a sheet's values (header in row ``HEADER_ROW``) carry each status
+    word as of ``as_of`` — the words the sheet's formulas show, without the 暂定 mark."""
+    header = grid[HEADER_ROW - 1]
+    done_col = header.index("完成")
+    by_id = {task.id: task for task in tasklib.key_tasks()}
+    tally: dict[str, int] = {}
+    for row in grid[HEADER_ROW:]:
+        task = by_id.get(row[0])
+        if task is None:
+            continue
+        ticked = row[done_col] not in (None, "")
+        word = task_status(task_period(task, as_of, calendar, config), ticked, as_of, calendar, config)
+        word = word.replace(cs.PROVISIONAL_MARK, "")
+        tally[word] = tally.get(word, 0) + 1
+    return tally
+
+
 # ----------------------------------------------------------------------------- formulas
 def _day_in_month(year: str, month: str, day: int) -> str:
     """DATE(year, month, day), the day clamped to the month's length when it may not exist."""
