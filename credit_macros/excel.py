@@ -39,7 +39,6 @@ from credit_macros import catalogue, deadlines
 from credit_macros import report as reportlib
 from credit_macros.catalogue.timelimit import Rule
 from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, collect
-from credit_macros.commands.split import split
 from credit_macros.config import load_config
 from credit_macros.errors import UserError
 from credit_macros.remind import plan_reminders, write_drafts
@@ -52,6 +51,7 @@ from credit_macros.validate.marks import marks_from, split_cell
 from credit_macros.validate.rules import OWN_SHEETS
 from credit_macros.validate.values import parse_date
 from credit_macros.workbook import calendar_sheet, ledger_sheet, task_status
+from credit_macros.workbook.unit_book import write_unit_books
 from credit_macros.workdays import Calendar, coverage_lines
 
 LAYER_PREFIX = "_标记_"  # validation marks
@@ -387,7 +387,7 @@ def split_out(book):
     period = deadlines.current_period(Rule("monthly"), dt.date.today(), calendar, config).start.strftime("%Y-%m")
     out = master.parent / f"报送表_{period}"
     out.mkdir(exist_ok=True)
-    written, skipped = split(period, out, config)
+    written, skipped = write_unit_books(period, out, config)
     _alert(book, f"已为 {len(written)} 个成员单位生成 {period} 报送表，保存在 {out}。"
                  + (f"\n{len(skipped)} 个单位不负责报送模板，未生成文件。" if skipped else ""), "拆分下发")
     return written

@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from credit_macros.catalogue import tasks as tasklib
-from credit_macros.catalogue import units as unitlib
 from credit_macros.errors import UserError
-from credit_macros.safeio import atomic_write
 from credit_macros.submissions import parse_month
-from credit_macros.workbook.unit_book import build_unit_book, unit_book_name
+from credit_macros.workbook.unit_book import write_unit_books
 from credit_macros.xlsxio import describe_problem
 
 NAME = "split"
@@ -21,20 +19,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("master", metavar="MASTER", type=Path, help="总台账（用于核对；拆分内容来自模板目录）")
     parser.add_argument("--period", metavar="YYYY-MM", required=True, help="报送期（数据所属月份），如 2026-01")
     parser.add_argument("--out", metavar="DIR", type=Path, default=None, help="输出目录（默认：总台账所在目录下的“报送表_YYYY-MM”）")
-
-
-def split(period: str, out: Path, config) -> tuple[list[tuple[str, Path]], list[str]]:
-    """Write the units' workbooks into ``out``; returns ((unit, path) written, units without templates)."""
-    written, skipped = [], []
-    for unit in unitlib.all_units():
-        book = build_unit_book(unit.name, period, config)
-        if book is None:
-            skipped.append(unit.name)
-            continue
-        path = out / unit_book_name(unit.name, period)
-        atomic_write(path, book.save, backup=False)
-        written.append((unit.name, path))
-    return written, skipped
 
 
 def run(args, ctx) -> int:
@@ -49,7 +33,7 @@ def run(args, ctx) -> int:
         out.mkdir(exist_ok=True)
     elif not out.is_dir():
         raise UserError(f"输出目录 {out} 不存在，请先创建该目录或换一个输出位置。")
-    written, skipped = split(period, out, ctx.config)
+    written, skipped = write_unit_books(period, out, ctx.config)
     print(f"已为 {len(written)} 个成员单位生成 {period} 报送表：{out}", file=ctx.out)
     for unit, path in written:
         print(f"  {unit}：{path.name}（{'、'.join(tasklib.unit_templates(unit))}）", file=ctx.out)

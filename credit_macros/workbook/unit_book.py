@@ -11,6 +11,8 @@ round trips, where custom document properties are sometimes dropped.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from openpyxl import Workbook
 from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
@@ -20,6 +22,7 @@ from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
 from credit_macros.collect import META_SHEET, META_VISIBLE, template_version
 from credit_macros.deadlines import monthly_due
+from credit_macros.safeio import atomic_write
 from credit_macros.submissions import parse_month
 from credit_macros.workbook import styles
 from credit_macros.workbook.master import guide_lines
@@ -85,3 +88,17 @@ def build_unit_book(unit: str, period: str, config) -> Workbook | None:
     wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
     wb.active = 1
     return wb
+
+
+def write_unit_books(period: str, out: Path, config) -> tuple[list[tuple[str, Path]], list[str]]:
+    """Write the units' workbooks into ``out``; returns ((unit, path) written, units without templates)."""
+    written, skipped = [], []
+    for unit in unitlib.all_units():
+        book = build_unit_book(unit.name, period, config)
+        if book is None:
+            skipped.append(unit.name)
+            continue
+        path = out / unit_book_name(unit.name, period)
+        atomic_write(path, book.save, backup=False)
+        written.append((unit.name, path))
+    return written, skipped
