@@ -50,7 +50,7 @@ from credit_macros.validate.findings import SEVERITY_LABELS, result_rows
 from credit_macros.validate.marks import marks_from, split_cell
 from credit_macros.validate.rules import OWN_SHEETS
 from credit_macros.validate.values import parse_date
-from credit_macros.workbook import calendar_sheet, ledger_sheet, task_status
+from credit_macros.workbook import calendar_sheet, ledger_sheet, styles, task_status
 from credit_macros.workbook.unit_book import write_unit_books
 from credit_macros.workdays import Calendar, coverage_lines
 
@@ -337,6 +337,23 @@ def _refresh_submissions(book, today: dt.date, calendar, config) -> list:
     return rows
 
 
+def _extend_calendar(book, calendar, config, today: dt.date) -> list[str]:
+    """Rewrite the hidden 日历 when it ends before next year (as ``credit-macros status`` does),
+    so the deadline formulas keep computing; returns what to tell the user."""
+    sheet = book.sheets[calendar_sheet.SHEET]
+    listed = _grid(sheet)
+    first = parse_date(listed[1][0]) if len(listed) > 1 else None
+    last = parse_date(listed[-1][0]) if len(listed) > 1 else None
+    if first is not None and last is not None and last.year >= today.year + 1:
+        return []
+    first_year = first.year if first else calendar_sheet.default_years(config, today)[0]
+    last_year = calendar_sheet.default_years(config, today)[1]
+    _replace_rows(sheet, calendar_sheet.sheet_values(calendar, config, first_year, last_year), len(listed))
+    for column in ("A:A", "F:F"):
+        sheet.range(column).number_format = styles.DATE_FORMAT
+    return [f"隐藏的“日历”表已延长到 {last_year} 年（含 config.toml 中的放假安排），期限公式可继续计算。"]
+
+
 @button("刷新期限与状态")
 def refresh_status(book):
     """Make the master follow today: clear 基准日期, recalculate the deadline formulas and rewrite
@@ -353,18 +370,14 @@ def refresh_status(book):
             book.sheets[name].range(calendar_sheet.AS_OF_INPUT).clear_contents()
     tasks = task_status.status_counts(_grid(book.sheets[task_status.SHEET]), today, calendar, config)
     rows = _refresh_submissions(book, today, calendar, config)
+    extended = _extend_calendar(book, calendar, config, today) if calendar_sheet.SHEET in names else []
     book.app.calculate()
     lines = [f"已按今天（{today.isoformat()}）重新计算期限和状态。",
              "重点任务：" + ("、".join(f"{w} {n}" for w, n in tasks.items()) or "无")]
     if rows:
         tally = counts(rows)
         lines.append("报送情况：" + "、".join(f"{w} {n}" for w, n in tally.items() if n))
-    if calendar_sheet.SHEET in names:
-        listed = _grid(book.sheets[calendar_sheet.SHEET])
-        last = parse_date(listed[-1][0]) if listed else None
-        if last is None or last.year < today.year + 1:
-            lines.append(f"注意：隐藏的“日历”表只排到 {last.year if last else '（空）'} 年，明年的期限无法计算。"
-                         "请在命令行运行 credit-macros status 总台账.xlsx 更新日历。")
+    lines += extended
     _alert(book, "\n".join(lines), "刷新期限与状态")
     return tasks
 

@@ -382,3 +382,32 @@ def test_help_lists_every_ribbon_button(master):
     for button in xlam.load_ribbon(xlam.BUTTONS_TOML).buttons:
         assert button.label in text, button.label
         assert button.label == "帮助" or button.supertip in text
+
+
+def test_refresh_status_extends_a_calendar_that_ends_too_early(tmp_path):
+    """A master built two years ago: its hidden 日历 ends before next year, so the button
+    rewrites it as far as `credit-macros status` would, in one call."""
+    from credit_macros.workbook import calendar_sheet
+
+    config = load_config(tmp_path / "none.toml")
+    calendar = Calendar.from_config(config)
+    old = dt.date(dt.date.today().year - 2, 6, 1)
+    path = tmp_path / MASTER_NAME
+    tracking.save(build_master(config, today=old), path, config, calendar, old)
+    wb = book(path, saved=True)
+    excel.refresh_status(wb)
+    acts = actions(wb)
+    names = [s.name for s in wb.sheets]
+    [write] = [a for a in _by(acts, "setValues") if a["sheet_position"] == names.index(calendar_sheet.SHEET)]
+    expected = calendar_sheet.sheet_values(calendar, config, config["office"]["plan_year"] - 1, dt.date.today().year + 2)
+    assert [[_norm(v) for v in r] for r in write["values"]] == [[_norm(v) for v in r] for r in expected]
+    assert "已延长到" in _by(acts, "alert")[0]["args"][0]
+
+
+def test_refresh_status_leaves_a_current_calendar_alone(master):
+    from credit_macros.workbook import calendar_sheet
+
+    wb = book(master, saved=True)
+    excel.refresh_status(wb)
+    names = [s.name for s in wb.sheets]
+    assert not [a for a in _by(actions(wb), "setValues") if a["sheet_position"] == names.index(calendar_sheet.SHEET)]

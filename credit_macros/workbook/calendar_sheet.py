@@ -82,6 +82,29 @@ def sheet_years(wb) -> tuple[int, int] | None:
     return first.year, last.year
 
 
+def sheet_values(calendar, config, first_year: int, last_year: int) -> list[list]:
+    """The 日历 sheet's values from A1 (see the module docstring for the columns).
+
+    The file adapter (``write_sheet``) and the ribbon (``excel.refresh_status``) write the same.
+    """
+    rows = calendar.index_table(first_year, last_year)
+    rolled, _ = calendar.add_workdays_many([day for day, *_ in rows], 0)
+    width = UNIT_COL
+    grid = [[None] * width for _ in range(len(rows) + 1)]
+    grid[0][: len(HEADERS)] = HEADERS
+    provisional_count = 0
+    for r, ((day, index, workday, provisional), roll) in enumerate(zip(rows, rolled.tolist()), start=1):
+        provisional_count += provisional
+        grid[r][: len(HEADERS)] = (day, index, int(workday), int(provisional), provisional_count, roll)
+    grid[0][EVENT_COL - 1], grid[0][EVENT_DAYS_COL - 1] = EVENT_HEADERS
+    for r, (event, workdays) in enumerate(config["deadlines"]["event_workdays"].items(), start=1):
+        grid[r][EVENT_COL - 1], grid[r][EVENT_DAYS_COL - 1] = event, workdays
+    grid[0][UNIT_COL - 1] = "成员单位"
+    for r, name in enumerate(unitlib.names(), start=1):
+        grid[r][UNIT_COL - 1] = name
+    return grid
+
+
 def write_sheet(wb, calendar, config, first_year: int, last_year: int):
     """(Re)write the hidden 日历 sheet for ``first_year``..``last_year``; returns it."""
     if SHEET in wb.sheetnames:
@@ -90,24 +113,15 @@ def write_sheet(wb, calendar, config, first_year: int, last_year: int):
     else:
         ws = wb.create_sheet(SHEET)
     ws.sheet_state = "hidden"
-    rows = calendar.index_table(first_year, last_year)
-    rolled, _ = calendar.add_workdays_many([day for day, *_ in rows], 0)
-    for c, name in enumerate(HEADERS, start=1):
-        ws.cell(1, c, name).font = styles.HEADER_FONT
-    provisional_count = 0
-    for r, ((day, index, workday, provisional), roll) in enumerate(zip(rows, rolled.tolist()), start=2):
-        provisional_count += provisional
-        for c, value in enumerate((day, index, int(workday), int(provisional), provisional_count, roll), start=1):
-            ws.cell(r, c, value)
-        ws.cell(r, 1).number_format = ws.cell(r, 6).number_format = styles.DATE_FORMAT
-    for c, name in zip((EVENT_COL, EVENT_DAYS_COL), EVENT_HEADERS):
-        ws.cell(1, c, name).font = styles.HEADER_FONT
-    for r, (event, workdays) in enumerate(config["deadlines"]["event_workdays"].items(), start=2):
-        ws.cell(r, EVENT_COL, event)
-        ws.cell(r, EVENT_DAYS_COL, workdays)
-    ws.cell(1, UNIT_COL, "成员单位").font = styles.HEADER_FONT
-    for r, name in enumerate(unitlib.names(), start=2):
-        ws.cell(r, UNIT_COL, name)
+    for r, row in enumerate(sheet_values(calendar, config, first_year, last_year), start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                ws.cell(r, c, value)
+        if r > 1 and row[0] is not None:
+            ws.cell(r, 1).number_format = ws.cell(r, 6).number_format = styles.DATE_FORMAT
+    for c in (1, 2, 3, 4, 5, 6, EVENT_COL, EVENT_DAYS_COL, UNIT_COL):
+        if ws.cell(1, c).value:
+            ws.cell(1, c).font = styles.HEADER_FONT
     for letter, width in (("A", 12), ("F", 12), ("H", 14), ("K", 40)):
         ws.column_dimensions[letter].width = width
     return ws
