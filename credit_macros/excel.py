@@ -57,7 +57,6 @@ from credit_macros.workdays import Calendar, coverage_lines
 LAYER_PREFIX = "_标记_"  # validation marks
 DUE_PREFIX = "_期限_"  # overdue marks
 RESULT_SHEET = OWN_SHEETS[0]
-NOTE_TAG = "【信用台账助手"
 LOG_FILE = Path(tempfile.gettempdir()) / "credit_macros_excel.log"
 
 
@@ -100,8 +99,8 @@ def button(label: str):
             except Exception:  # noqa: BLE001 - the user must see a message box, not a traceback
                 with open(LOG_FILE, "a", encoding="utf-8") as log:
                     log.write(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} {label} 出错\n{traceback.format_exc()}\n")
-                _alert(book, f"“{label}”运行时出错，没有完成。单元格里的数据没有被改动；如已出现部分标记，"
-                             f"可点“清除标记”去掉。详细信息已记录在 {LOG_FILE}，请把该文件发给信用办或技术支持。", f"{label}：程序出错", critical=True)
+                _alert(book, f"“{label}”运行时出错，没有完成。本工具不会替您保存工作簿：如工作表上已有部分改动，"
+                             f"可关闭工作簿且不保存，再重新打开。详细信息已记录在 {LOG_FILE}，请把该文件发给信用办或技术支持。", f"{label}：程序出错", critical=True)
             finally:
                 _status(book, False)
             return None

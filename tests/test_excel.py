@@ -210,7 +210,7 @@ def test_unexpected_error_is_logged_not_shown_as_traceback(messy, tmp_path, monk
     assert excel.check_all(b) is None
     acts = actions(b)
     alert = _by(acts, "alert")[0]["args"]
-    assert "运行时出错，没有完成。单元格里的数据没有被改动" in alert[0] and str(tmp_path / "log.txt") in alert[0] and alert[3] == "critical"
+    assert "运行时出错，没有完成。本工具不会替您保存工作簿" in alert[0] and str(tmp_path / "log.txt") in alert[0] and alert[3] == "critical"
     assert "Traceback" not in alert[0]
     assert "RuntimeError: injected fault" in (tmp_path / "log.txt").read_text(encoding="utf-8")
     assert _by(acts, "setValues") == [] and _by(acts, "addNote") == []
