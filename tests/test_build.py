@@ -32,7 +32,8 @@ def test_master_sheets(built):
     assert wb.sheetnames[-2:] == ["_选项", "日历"]
     assert wb["_选项"].sheet_state == "hidden" and wb["日历"].sheet_state == "hidden"
     assert wb["成员单位"].max_row == 22
-    assert wb["主要任务"].max_row == 27
+    assert wb["主要任务"].max_row == 1 + 26 + 3  # 26 主要任务 and the 3 duties of 四、工作要求
+    assert [c.value for c in wb["主要任务"][30]][:2] == ["要求3", "四、工作要求"]
 
 
 def _validations(ws):

@@ -128,6 +128,10 @@ def build_master(config, today: dt.date | None = None) -> Workbook:
         add_provenance(ws, template, config)
     main_rows = [
         [t.no, t.section, t.title, "、".join(t.lead_units), t.support_text, t.time_limit_text] for t in tasklib.main_tasks()
+    ] + [  # 四、工作要求: the duties every member unit has towards the 信用办
+        [f"要求{r.no}", "四、工作要求", r.text, "各成员单位" if len(r.units) == len(unitlib.names()) else "、".join(r.units),
+         "", "；".join(rule.text for rule in r.rules)]
+        for r in tasklib.requirements()
     ]
     _write_table(wb.create_sheet(MAIN_TASK_SHEET), MAIN_TASK_HEADERS, main_rows, config)
     unit_rows = []
