@@ -7,13 +7,13 @@ import json
 import re
 
 from credit_macros.errors import UserError
+from credit_macros.validate.values import parse_date as cell_date
 from credit_macros.workdays import Calendar, describe, provisional_notice
 
 NAME = "deadline"
 HELP = "计算某日之后第 N 个工作日（当日不计；按国家放假安排及 config.toml 的本地调整）"
 ORDER = 80
 MAX_WORKDAYS = 2500  # about ten years
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
 def add_arguments(parser) -> None:
@@ -23,12 +23,12 @@ def add_arguments(parser) -> None:
 
 
 def parse_date(text: str) -> dt.date:
-    """A date typed by a user: 2026-09-28, 2026/9/28, 2026.9.28 or 2026年9月28日."""
-    match = _DATE.fullmatch(text.strip())
-    try:
-        return dt.date(*map(int, match.groups())) if match else dt.date.fromisoformat(text)
-    except ValueError:
+    """A date typed on the command line: 2026-09-28, 2026/9/28, 2026.9.28 or 2026年9月28日 — the
+    forms validation accepts in cells (``validate.values.parse_date``)."""
+    day = cell_date(text)
+    if day is None:
         raise UserError(f"日期“{text}”无法识别，请写成 YYYY-MM-DD，如 2026-09-28。")
+    return day
 
 
 def parse_workdays(text: str) -> int:
