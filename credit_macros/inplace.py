@@ -29,6 +29,7 @@ from credit_macros.safeio import atomic_write, refuse_if_locked
 from credit_macros.validate.findings import ERROR, WARNING, Report, result_rows
 from credit_macros.validate.marks import AUTHOR, marks_from
 from credit_macros.validate.rules import OWN_SHEETS
+from credit_macros.workbook.cells import put
 from credit_macros.xlsxio import WRITABLE, describe_problem
 
 RESULT_SHEET, BOOK_SHEET = OWN_SHEETS
@@ -69,14 +70,6 @@ def _open(path: Path):
         return load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", rich_text=_has_rich_text(path))
     except Exception as exc:  # openpyxl raises many types for damaged parts
         raise UserError(f"文件 {path.name} 无法打开以写入标记（{exc}），原文件未改动。请用 Excel 打开后另存为 .xlsx 再试。")
-
-
-def _text(ws, row: int, col: int, value):
-    """Write a value as it is: strings stay text even when they start with "="."""
-    cell = ws.cell(row=row, column=col, value=value)
-    if cell.data_type == "f":
-        cell.data_type = "s"
-    return cell
 
 
 def _restore(wb) -> bool:
@@ -136,7 +129,7 @@ def _mark(wb, report: Report, config) -> None:
                   old.text if old else "", old.author if old else "", old.width if old else "", old.height if old else "")
         for c, value in enumerate(record, start=1):
             if value != "":
-                _text(book, r, c, value)
+                put(book, r, c, value)
         cell.fill = fills[mark.severity]
         note = mark.note + (ORIGINAL_NOTE + old.text if old else "")
         cell.comment = Comment(note, AUTHOR, width=320, height=max(80, 20 * note.count("\n") + 40))
@@ -147,7 +140,7 @@ def _results(wb, report: Report) -> None:
     rows, first = result_rows(report)
     for r, values in enumerate(rows, start=1):
         for col, value in enumerate(values, start=1):
-            _text(ws, r, col, value)
+            put(ws, r, col, value)
     ws.cell(1, 1).font = BOLD
     for r in (3, first):
         for cell in ws[r]:

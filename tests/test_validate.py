@@ -12,7 +12,7 @@ import pytest
 from credit_macros.catalogue import template, templates
 from credit_macros.config import load_config
 from credit_macros.errors import UserError
-from credit_macros.table import find_table
+from credit_macros.table import find_table, is_blank
 from credit_macros.validate import ERROR, WARNING, rules, validate_grids, validate_table
 from credit_macros.xlsxio import read_book
 from messy import AS_OF, GOV_CODE, ORG_CODE, PERSON_ID, build_messy
@@ -227,7 +227,7 @@ def _reference(table, as_of, config) -> set[tuple]:
     found = set()
     for i in range(len(table.rows)):
         row = {c.name: table.value(i, c.name) for c in t.columns if c.name in table.columns}
-        if all(rules._blank(v) for v in row.values()):
+        if all(is_blank(v) for v in row.values()):
             continue
         problems = []
         for column in t.columns:
@@ -242,10 +242,10 @@ def _reference(table, as_of, config) -> set[tuple]:
             problems += [(column.name, p) for p in check(row[column.name])]
         for rule in t.cross_rules:
             when = row.get(rule.when_column)
-            if rule.when_column in row and (not rules._blank(when) if rule.filled else isinstance(when, str) and when.strip() in rule.equals):
+            if rule.when_column in row and (not is_blank(when) if rule.filled else isinstance(when, str) and when.strip() in rule.equals):
                 said = f"已填写「{rule.when_column}」" if rule.filled else f"「{rule.when_column}」为“{when.strip()}”"
                 problems += [(n, ("cross-required", ERROR, f"{said}时必须填写「{n}」，请补充")) for n in rule.require
-                             if n in row and not t.column(n).required and rules._blank(row[n])]
+                             if n in row and not t.column(n).required and is_blank(row[n])]
         for earlier, later in t.order:
             a, b = (rules._date_or_none(row[n]) if n in row else None for n in (earlier, later))
             if a and b and b < a:

@@ -49,7 +49,7 @@ from stdnum import numdb
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 from credit_macros.catalogue import Column, Template, enum_values, provenance
-from credit_macros.table import Table, col_letter, find_table
+from credit_macros.table import Table, col_letter, find_table, is_blank
 from credit_macros.validate import values
 from credit_macros.validate.findings import ERROR, WARNING, Finding, Report
 from credit_macros.errors import UserError
@@ -401,7 +401,7 @@ def _scan_cross(table: Table, cols: dict[str, _Cells], hits: list) -> None:
         when = cols[rule.when_column]
         wanted = set(rule.equals)
         if rule.filled:
-            active = when.where(lambda v: not _blank(v))
+            active = when.where(lambda v: not is_blank(v))
         else:
             active = when.where(lambda v: isinstance(v, str) and v.strip() in wanted)
         for name in rule.require:
@@ -409,7 +409,7 @@ def _scan_cross(table: Table, cols: dict[str, _Cells], hits: list) -> None:
             if column.required or name not in table.columns:
                 continue  # ``required`` / ``missing-column`` already say it
             c = table.columns[name]
-            for i in cols[name].rows(cols[name].where(_blank)):
+            for i in cols[name].rows(cols[name].where(is_blank)):
                 if when.codes[i] in active:
                     said = f"已填写「{rule.when_column}」" if rule.filled else f"「{rule.when_column}」为“{str(when.value(i)).strip()}”"
                     hits.append((i, c, name, ("cross-required", ERROR, f"{said}时必须填写「{name}」，请补充")))
@@ -440,7 +440,7 @@ def _key_text(value, is_date: bool) -> str:
     ("" for a blank cell)."""
     if value.__class__ is str and not is_date:
         return "".join(unicodedata.normalize("NFKC", value).split()) if value.strip() else ""
-    if _blank(value):
+    if is_blank(value):
         return ""
     day = values.parse_date(value) if is_date else None
     if day:
@@ -537,13 +537,9 @@ def _padded(table: Table) -> list[list]:
     return [row + [None] * (width - len(row)) if len(row) < width else row for row in table.rows]
 
 
-def _blank(value) -> bool:
-    return value is None or value == "" or (value.__class__ is str and not value.strip())
-
-
 def _blank_rows(rows: list[list], columns: Iterable[int], candidates: Iterable[int]) -> set[int]:
     """Rows (among ``candidates``) blank in every template column: spacing, not data."""
-    return {i for i in candidates if all(_blank(rows[i][c]) for c in columns)}
+    return {i for i in candidates if all(is_blank(rows[i][c]) for c in columns)}
 
 
 def data_rows(table: Table) -> int:
@@ -552,7 +548,7 @@ def data_rows(table: Table) -> int:
         return 0
     rows = _padded(table)
     first = _Cells(rows, min(table.columns.values()))
-    return len(rows) - len(_blank_rows(rows, table.columns.values(), first.rows(first.where(_blank))))
+    return len(rows) - len(_blank_rows(rows, table.columns.values(), first.rows(first.where(is_blank))))
 
 
 OWN_SHEETS = ("校验结果", "_校验标记")  # written by ``check --in-place``; never validated
