@@ -111,7 +111,7 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def _quarter_label(year: int, quarter: int) -> str:
+def quarter_label(year: int, quarter: int) -> str:
     return f"{year}年第{quarter}季度"
 
 
@@ -194,7 +194,7 @@ def submission_rows(master_grids: dict[str, list[list]], as_of: dt.date, calenda
             if unit.name not in responsible:
                 continue
             for year, quarter in quarters:
-                label = _quarter_label(year, quarter)
+                label = quarter_label(year, quarter)
                 due = current_period(Rule("quarterly"), dt.date(year, quarter * 3, 1), calendar, config).due
                 received = hand.get((unit.name, obligation, label))
                 rows.append(SubmissionRow(unit.name, obligation, label, due, received, _status(due, received, as_of),

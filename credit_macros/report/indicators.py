@@ -36,6 +36,7 @@ from importlib import resources
 
 from credit_macros.catalogue import normalize_header
 from credit_macros.errors import UserError
+from credit_macros.submissions import month_label, quarter_label
 from credit_macros.table import col_letter, is_blank
 
 SHEET = "指标数据"
@@ -165,12 +166,8 @@ def indicators() -> tuple[Indicator, ...]:
 
 # --- the 指标数据 sheet -------------------------------------------------------------------------
 
-def month_label(month: Month) -> str:
-    return f"{month[0]}-{month[1]:02d}"
-
-
-def quarter_label(month: Month) -> str:
-    return f"{month[0]}年第{(month[1] - 1) // 3 + 1}季度"
+def _quarter_of(month: Month) -> str:
+    return quarter_label(month[0], (month[1] - 1) // 3 + 1)
 
 
 def parse_month(value) -> Month | None:
@@ -217,7 +214,7 @@ def read_indicator_data(grid: list[list], source: str = "总台账") -> list[Mon
         if month is None:
             raise UserError(f"{where}应填写月份，如 2026-10，现在是“{cell or '空白'}”，请修改。")
         if month in rows:
-            raise UserError(f"{where}的月份 {month_label(month)} 与第 {rows[month].sheet_row} 行重复，每月只填一行，请合并。")
+            raise UserError(f"{where}的月份 {month_label(*month)} 与第 {rows[month].sheet_row} 行重复，每月只填一行，请合并。")
         values = {}
         for column in data_columns():
             c = header.get(normalize_header(column.name))
@@ -268,13 +265,13 @@ def evaluate_one(indicator: Indicator, rows: list[MonthRow], month: Month | None
     if month is not None and indicator.period == "quarter":
         upto = [row for row in rows if row.month <= month]
         ends = sorted({_quarter_end(row.month) for row in upto})
-        trend = [(quarter_label(end), compute(indicator.formula, {**constants, **_quarter_sum(upto, end)})) for end in ends]
-        values, label = {**constants, **_quarter_sum(upto, month)}, quarter_label(month)
+        trend = [(_quarter_of(end), compute(indicator.formula, {**constants, **_quarter_sum(upto, end)})) for end in ends]
+        values, label = {**constants, **_quarter_sum(upto, month)}, _quarter_of(month)
         complete = month == _quarter_end(month)
     elif month is not None and indicator.period == "month":
         by_month = {row.month: row for row in rows}
-        trend = [(month_label(r.month), compute(indicator.formula, {**constants, **r.values})) for r in rows if r.month <= month]
-        values, label = {**constants, **by_month[month].values}, month_label(month)
+        trend = [(month_label(*r.month), compute(indicator.formula, {**constants, **r.values})) for r in rows if r.month <= month]
+        values, label = {**constants, **by_month[month].values}, month_label(*month)
     actual = compute(indicator.formula, values)
     target = compute(indicator.target, values)
     status = _status(indicator, actual, target, complete)
