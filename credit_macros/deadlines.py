@@ -51,6 +51,7 @@ from dataclasses import dataclass
 
 from credit_macros.catalogue import normalize_header
 from credit_macros.errors import UserError
+from credit_macros.table import is_blank
 from credit_macros.validate.values import parse_date
 
 DONE, OVERDUE, DUE_SOON, NOT_DUE = "已完成", "逾期", "临近", "未到期"
@@ -246,6 +247,6 @@ def ledger_status(grid: list[list], as_of: dt.date, calendar, config, where: str
         if due is None:
             continue
         done = grid[r][done_col] if done_col is not None and done_col < len(grid[r]) else None
-        done_date = None if done is None or (isinstance(done, str) and not done.strip()) else (parse_date(done) or as_of)
+        done_date = None if is_blank(done) else (parse_date(done) or as_of)
         words[(r, due_col)] = status(due, done_date, as_of, calendar, config)
     return words
