@@ -21,7 +21,7 @@ import pytest
 from oletools.olevba import VBA_Parser, decompress_stream
 
 from credit_macros.addin import xlam
-from credit_macros.addin.vbaproject import compress, write_compound_file
+from credit_macros.addin.vbaproject import Module, build_vba_project, compress, write_compound_file
 from credit_macros.cli import main
 from lo import SOFFICE, needs_soffice
 
@@ -221,6 +221,59 @@ def test_compound_file_writer_round_trips_through_olefile():
 ], ids=["empty", "one", "repetitive", "random-chunk", "random", "small-alphabet"])
 def test_compression_round_trips_through_olevba(data):
     assert decompress_stream(bytearray(compress(data))) == data
+
+
+def _chunk_headers(container: bytes) -> list[int]:
+    headers, pos = [], 1
+    while pos < len(container):
+        header = int.from_bytes(container[pos:pos + 2], "little")
+        headers.append(header)
+        pos += 2 + (header & 0x0FFF) + 1
+    assert pos == len(container), "chunk sizes do not add up to the container"
+    return headers
+
+
+@pytest.mark.parametrize("tail", [3641, 3900, 4095])
+def test_incompressible_last_chunk_is_stored_raw(tail):
+    """MS-OVBA 2.4.1.3.7/2.4.1.3.10: a chunk whose tokens exceed 4,096 bytes is stored raw — flag
+    0, size field 4095 — and a short last chunk is padded with 0x00 to 4,096 bytes. A final chunk
+    of 3,641+ random bytes needs more than 4,096 bytes as literals (one flag byte per eight)."""
+    data = random.Random(tail).randbytes(4096 + tail)
+    container = compress(data)
+    assert _chunk_headers(container) == [0x3FFF, 0x3FFF]
+    assert decompress_stream(bytearray(container)) == data + bytes(4096 - tail)
+
+
+HANZI = [chr(c) for c in range(0x4E00, 0x9FA6) if chr(c).encode("gbk", "ignore")]
+
+
+def _random_hanzi(rng: random.Random, count: int) -> str:
+    """Text that barely compresses: random GBK hanzi (2 bytes each)."""
+    return "".join(rng.choice(HANZI) for _ in range(count))
+
+
+@pytest.mark.parametrize("lines", [50, 3_000], ids=["short", "long"])
+def test_long_incompressible_module_reads_back_through_olevba(lines, tmp_path):
+    """A module far larger than one chunk and made of nearly incompressible text (random hanzi):
+    oletools reads every line back from the compound file we write."""
+    rng = random.Random(lines)
+    body = ["' " + _random_hanzi(rng, rng.randrange(20, 60)) + str(rng.random()) for _ in range(lines)]
+    head = "\r\n".join(['Attribute VB_Name = "Big"', "Option Explicit", *body]) + "\r\n"
+    tail = "Public Sub Hello()\r\n    MsgBox \"你好\"\r\nEnd Sub\r\n"
+    # one more random line makes the last chunk 3,900 bytes: too long to store as literals
+    missing = (3900 - len((head + tail).encode("gbk")) - 4) % 4096
+    filler = "' " + _random_hanzi(rng, missing // 2)
+    source = head + filler + "1" * (missing % 2) + "\r\n" + tail
+    assert len(source.encode("gbk")) % 4096 == 3900 and len(source.encode("gbk")) > 4096
+    path = tmp_path / "vbaProject.bin"
+    path.write_bytes(build_vba_project([Module("Big", source)]))
+    parser = VBA_Parser(str(path))
+    try:
+        sources = {name: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    # a raw last chunk carries the spec's 0x00 padding; everything before it is the source
+    assert sources["Big.bas"].rstrip("\x00") == source
 
 
 @needs_soffice

@@ -69,8 +69,10 @@ def _compress_chunk(data: bytes) -> bytes:
                 out.append(data[pos])
                 pos += 1
         out[flag_index] = flags
-    if len(out) > CHUNK and len(data) == CHUNK:
-        return struct.pack("<H", 0x3000 | (CHUNK - 1)) + data  # stored raw (flag bit 0)
+    if len(out) > CHUNK:
+        # MS-OVBA 2.4.1.3.7: a chunk whose tokens would not fit in 4096 bytes is stored raw
+        # (2.4.1.3.10): flag 0, size field 4095, the chunk's bytes padded with 0x00 to 4096.
+        return struct.pack("<H", 0x3000 | (CHUNK - 1)) + data.ljust(CHUNK, b"\x00")
     return struct.pack("<H", 0xB000 | (len(out) - 1)) + bytes(out)
 
 

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from openpyxl.writer.theme import theme_xml
+
 from credit_macros import __version__
 from credit_macros.addin.vbaproject import (
     WORKBOOK_BASE, WORKSHEET_BASE, Module, build_vba_project, document_module)
@@ -48,8 +50,16 @@ from credit_macros.safeio import atomic_write
 
 BUTTONS_TOML = Path(__file__).with_name("buttons.toml")
 DEFAULT_OUT = Path("addin") / "credit_macros.xlam"
+# Two ribbon parts with the same buttons: customUI14 (2009/07 namespace), which Excel 2010 and
+# later read, and customUI (2006/01), which only Excel 2007 reads (a later Excel ignores it when
+# a customUI14 part exists). Both relationship types are the ones Office itself writes.
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
 CUSTOMUI_PART = "customUI/customUI14.xml"
+CUSTOMUI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+CUSTOMUI2006_NS = "http://schemas.microsoft.com/office/2006/01/customui"
+CUSTOMUI2006_PART = "customUI/customUI.xml"
+CUSTOMUI2006_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+THEME_PART = "xl/theme/theme1.xml"
 VBA_MODULE = "CreditMacros"
 XLWINGS_RUNPYTHON = "'xlwings.xlam'!RunPython"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -195,8 +205,10 @@ def vba_project(ribbon: Ribbon) -> bytes:
     ])
 
 
-def ribbon_xml(ribbon: Ribbon) -> str:
-    out = [XML_DECL, f"<customUI xmlns={quoteattr(CUSTOMUI_NS)}>\n", "  <ribbon>\n    <tabs>\n",
+def ribbon_xml(ribbon: Ribbon, namespace: str = CUSTOMUI_NS) -> str:
+    """The ribbon as customUI XML; every element and attribute used exists in both the 2006/01
+    and the 2009/07 schema, so only the namespace differs between the two parts."""
+    out = [XML_DECL, f"<customUI xmlns={quoteattr(namespace)}>\n", "  <ribbon>\n    <tabs>\n",
            f"      <tab id={quoteattr(ribbon.tab_id)} label={quoteattr(ribbon.tab_label)}>\n"]
     for group in ribbon.groups:
         out.append(f"        <group id={quoteattr(group.id)} label={quoteattr(group.label)}>\n")
@@ -227,6 +239,7 @@ def package_parts(ribbon: Ribbon) -> dict[str, bytes]:
             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.addin.macroEnabled.main+xml"/>'
             '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
             '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            f'<Override PartName="/{THEME_PART}" ContentType="application/vnd.openxmlformats-officedocument.theme+xml"/>'
             '<Override PartName="/xl/vbaProject.bin" ContentType="application/vnd.ms-office.vbaProject"/>'
             '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
             '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
@@ -235,7 +248,8 @@ def package_parts(ribbon: Ribbon) -> dict[str, bytes]:
             ("rId1", f"{od}/relationships/officeDocument", "xl/workbook.xml"),
             ("rId2", "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties", "docProps/core.xml"),
             ("rId3", f"{od}/relationships/extended-properties", "docProps/app.xml"),
-            ("rId4", "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility", CUSTOMUI_PART),
+            ("rId4", CUSTOMUI_REL, CUSTOMUI_PART),
+            ("rId5", CUSTOMUI2006_REL, CUSTOMUI2006_PART),
         ]),
         "docProps/core.xml": (
             f'{XML_DECL}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
@@ -252,6 +266,7 @@ def package_parts(ribbon: Ribbon) -> dict[str, bytes]:
             ("rId1", f"{od}/relationships/worksheet", "worksheets/sheet1.xml"),
             ("rId2", f"{od}/relationships/styles", "styles.xml"),
             ("rId3", "http://schemas.microsoft.com/office/2006/relationships/vbaProject", "vbaProject.bin"),
+            ("rId4", f"{od}/relationships/theme", "theme/theme1.xml"),
         ]),
         "xl/worksheets/sheet1.xml": (
             f'{XML_DECL}<worksheet xmlns="{MAIN_NS}"><sheetPr codeName="Sheet1"/><sheetData>'
@@ -265,8 +280,10 @@ def package_parts(ribbon: Ribbon) -> dict[str, bytes]:
             '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
         CUSTOMUI_PART: ribbon_xml(ribbon),
+        CUSTOMUI2006_PART: ribbon_xml(ribbon, CUSTOMUI2006_NS),
     }
     encoded = {name: text.encode("utf-8") for name, text in parts.items()}
+    encoded[THEME_PART] = theme_xml.encode("utf-8")  # the Office theme every Excel-saved file has
     encoded["xl/vbaProject.bin"] = vba_project(ribbon)
     return encoded
 

@@ -128,12 +128,13 @@ def write_sheet(wb, calendar, config, first_year: int, last_year: int):
 
 
 def event_list_source(config) -> str:
-    """Data-validation source of the event types (column H of 日历)."""
-    return f"={REF}$H$2:$H${len(config['deadlines']['event_workdays']) + 1}"
+    """Data-validation source of the event types (column H of 日历), written as Excel writes a
+    list source: a reference without a leading "="."""
+    return f"{REF}$H$2:$H${len(config['deadlines']['event_workdays']) + 1}"
 
 
 def unit_list_source() -> str:
-    return f"={REF}$K$2:$K${len(unitlib.names()) + 1}"
+    return f"{REF}$K$2:$K${len(unitlib.names()) + 1}"
 
 
 # ----------------------------------------------------------------------------- formula pieces

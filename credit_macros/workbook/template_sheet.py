@@ -66,7 +66,7 @@ def _validation_for(column: Column, values: list[str] | None, lists: ListSheet) 
         values = YESNO
     if values:
         source = lists.range_for(column.enum or "是否", values)
-        dv = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
+        dv = DataValidation(type="list", formula1=source, allow_blank=True)
         dv.error = f"请从下拉列表中选择「{column.name}」的取值。"
     elif column.type in ("date", "datetime"):
         dv = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
