@@ -61,7 +61,7 @@ def test_template_sheet_headers_validations_formats(built, template):
         data = validations[f"{letter}{header_row + 1}:{letter}1048576"]
         values = catalogue.enum_values(column.enum, DEFAULT) if column.type == "enum" else None
         if column.type == "yesno" or values:
-            assert data.type == "list" and data.formula1.startswith("='_选项'!")
+            assert data.type == "list" and data.formula1.startswith("'_选项'!")
         elif column.type == "date":
             assert data.type == "date"
         if column.text:

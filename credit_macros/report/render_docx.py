@@ -51,13 +51,22 @@ def _para(doc, text: str, font: str = BODY_FONT, size: float = 16, bold: bool = 
     return paragraph
 
 
+# ECMA-376 Part 1, 17.3.1.26 (CT_PPrBase): the children of w:pPr that follow w:pBdr, in order
+PPR_AFTER_PBDR = tuple(f"w:{name}" for name in (
+    "shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN "
+    "bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc "
+    "textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange").split())
+
+
 def _red_rule(paragraph) -> None:
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
     for key, value in (("w:val", "single"), ("w:sz", "18"), ("w:space", "4"), ("w:color", "C00000")):
         bottom.set(qn(key), value)
     borders.append(bottom)
-    paragraph._p.get_or_add_pPr().append(borders)
+    # CT_PPrBase is a sequence: w:pBdr goes before w:spacing / w:jc (Word for the web refuses
+    # to edit a file with the order wrong)
+    paragraph._p.get_or_add_pPr().insert_element_before(borders, *PPR_AFTER_PBDR)
 
 
 def _shade(cell, rgb: str) -> None:
@@ -98,6 +107,8 @@ def _percent(value) -> str:
 
 def build_document(result: ReportResult, config):
     doc = Document()
+    # python-docx's template has <w:zoom/> without the w:percent the schema requires
+    doc.settings.element.find(qn("w:zoom")).set(qn("w:percent"), "100")
     _page(doc)
     _para(doc, result.title, HEAD_FONT, 22, True, RED, WD_ALIGN_PARAGRAPH.CENTER)
     day = result.as_of
