@@ -11,11 +11,14 @@ charts and .docx) and the add-in.
 from __future__ import annotations
 
 import shutil
+import struct
 import zipfile
 from pathlib import Path
 
+import olefile
 import pytest
 from lxml import etree
+from oletools.olevba import decompress_stream
 
 import ooxml
 from credit_macros.addin import xlam
@@ -194,3 +197,62 @@ def test_addin_has_excels_part_structure(outputs):
     assert ours[0] - theirs[0] == {t for t, why in deliberate_types.items() if why.startswith("extra")}
     assert theirs[1] - ours[1] == {t for t, why in deliberate_rels.items() if why.startswith("missing")}
     assert ours[1] - theirs[1] == {t for t, why in deliberate_rels.items() if why.startswith("extra")}
+
+
+def _dir_records(data: bytes) -> list[tuple[int, bytes]]:
+    """MS-OVBA 2.3.4.2 records of a decompressed ``dir`` stream; PROJECTVERSION (0x0009) is the
+    one record whose payload is 2 bytes longer than its size field says."""
+    records, pos = [], 0
+    while pos < len(data):
+        record_id, size = struct.unpack_from("<HI", data, pos)
+        pos += 6
+        size += 2 if record_id == 0x0009 else 0
+        records.append((record_id, data[pos:pos + size]))
+        pos += size
+    return records
+
+
+def _vba_layout(path: Path) -> dict:
+    with zipfile.ZipFile(path) as archive:
+        ole = olefile.OleFileIO(archive.read("xl/vbaProject.bin"))
+    try:
+        records = _dir_records(bytes(decompress_stream(bytearray(ole.openstream("VBA/dir").read()))))
+        project = ole.openstream("PROJECT").read().decode("latin-1").split("\r\n")
+    finally:
+        ole.close()
+    ids = [record_id for record_id, _ in records]
+    first_module = ids.index(0x0019)
+    modules, current = [], []
+    for record_id in ids[first_module:]:
+        current.append(record_id)
+        if record_id == 0x002B:  # module terminator
+            modules.append(tuple(r for r in current if r not in (0x0021, 0x0022)))  # type: procedural / document
+            current = []
+    references = [(name, payload[4:].split(b"#")[0]) for (kind, name), (_, payload)
+                  in zip(records, records[1:]) if kind == 0x0016]
+    body = project[: project.index("[Host Extender Info]")]
+    keys = {line.split("=", 1)[0] for line in body if "=" in line}
+    sections = {line for line in project if line.startswith("[")}
+    return {"project records": ids[:first_module], "module records": set(modules), "after modules": current,
+            "references": references, "PROJECT keys": keys, "PROJECT sections": sections}
+
+
+def test_vba_project_has_excels_record_layout(outputs):
+    """The ``dir`` stream and PROJECT stream of our add-in against xlwings' Excel-saved one:
+    the same project records in the same order, the same records per module, the same two
+    references (OLE Automation and the Office library, same LIBIDs), the same PROJECT keys."""
+    import xlwings
+
+    reference = _vba_layout(Path(xlwings.__file__).with_name("addin") / "xlwings.xlam")
+    ours = _vba_layout(outputs["addin build"])
+    assert ours["project records"] == reference["project records"]
+    assert ours["module records"] == reference["module records"]
+    assert ours["references"] == reference["references"]
+    # deliberate: xlwings has class modules (Class=…), we have none; the rest is the same
+    assert reference["PROJECT keys"] - ours["PROJECT keys"] == {"Class"}
+    assert ours["PROJECT keys"] - reference["PROJECT keys"] == set()
+    # deliberate: [Workspace] holds the VBA editor's per-user window positions, which Excel
+    # writes when someone opened the editor; a generated project has none
+    assert reference["PROJECT sections"] - ours["PROJECT sections"] == {"[Workspace]"}
+    # reading stops at the end of our stream: the dir terminator follows the last module
+    assert ours["after modules"] == [0x0010]
