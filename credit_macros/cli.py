@@ -8,8 +8,10 @@ message and an exit code.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import pkgutil
+import re
 import sys
 from dataclasses import dataclass
 from typing import TextIO
@@ -41,18 +43,94 @@ class _Parser(argparse.ArgumentParser):
     def format_help(self) -> str:
         return super().format_help().replace("usage:", "用法：", 1)
 
+    def parse_args(self, args=None, namespace=None):
+        """As argparse's, but words it does not understand are reported by the sub-command they
+        follow, with a hint about each (an option of another command, a typo, a global option)."""
+        args, extra = self.parse_known_args(args, namespace)
+        if extra:
+            sub = _subparsers(self).get(getattr(args, "command", None))
+            (sub or self).fail("无法识别的参数：" + "；".join(_unknown_hints(self, sub, extra)))
+        return args
+
     def error(self, message: str):
+        self.fail(usage_message(message))
+
+    def fail(self, chinese: str):
         self.print_usage(sys.stderr)
-        message = (
-            message.replace("the following arguments are required", "缺少参数")
-            .replace("unrecognized arguments", "无法识别的参数")
-            .replace("invalid choice", "无效的选项")
-            .replace("argument", "参数")
-            .replace("expected one argument", "需要一个值")
-            .replace("invalid int value", "不是整数")
-        )
-        print(f"错误：{message}（用 -h 查看用法）", file=sys.stderr)
+        print(f"错误：{chinese}（用 {self.prog} -h 查看用法）", file=sys.stderr)
         sys.exit(2)
+
+
+def _names(text: str) -> str:
+    return "、".join(text.replace(",", " ").split())
+
+
+def _choices(text: str) -> list[str]:
+    return re.findall(r"'([^']*)'", text)
+
+
+def _options(parser) -> list[str]:
+    return [o for a in parser._actions for o in a.option_strings]
+
+
+def _unknown_hints(top: argparse.ArgumentParser, sub, extra: list[str]) -> list[str]:
+    """Why each word of ``extra`` (left over after sub-command parser ``sub``, or none) is not
+    understood and what to write instead; a word right after an unknown option is its value."""
+    hints = []
+    for i, token in enumerate(extra):
+        if token.startswith("-"):
+            value = extra[i + 1] if i + 1 < len(extra) and not extra[i + 1].startswith("-") else ""
+            hints.append(_option_hint(top, sub, token.split("=", 1)[0], value))
+        elif not (i and extra[i - 1].startswith("-")):
+            hints.append(f"多出的参数「{token}」（路径中有空格时请用引号括起来）")
+    return hints
+
+
+def _option_hint(top: argparse.ArgumentParser, sub, option: str, value: str) -> str:
+    if sub is not None and option in _options(top):
+        example = " ".join(filter(None, (top.prog, option, value, sub.prog.split()[-1], "…")))
+        return f"{option} 是总选项，要写在命令名之前，如 {example}"
+    close = difflib.get_close_matches(option, _options(sub or top), n=1)
+    if close:
+        return f"不认识的选项 {option}，是不是想写 {close[0]}？"
+    elsewhere = [name for name, other in _subparsers(top).items() if option in _options(other)]
+    if elsewhere:
+        return f"不认识的选项 {option}（它是 {'、'.join(elsewhere)} 命令的选项）"
+    return f"不认识的选项 {option}"
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict:
+    return {name: sub for a in parser._actions if isinstance(a, argparse._SubParsersAction) for name, sub in a.choices.items()}
+
+
+def usage_message(message: str) -> str:
+    """argparse's English error ``message`` said in Chinese, with a hint; nothing English is kept."""
+    argument = ""
+    m = re.fullmatch(r"argument (\S+?): (.*)", message, re.S)
+    if m:
+        argument, message = m[1], m[2]
+    subject = "命令" if argument in ("命令", "") else f"{_names(argument)} "
+    if m := re.fullmatch(r"invalid choice: '(.*)' \(choose from (.*)\)", message, re.S):
+        choices = _choices(m[2])
+        close = difflib.get_close_matches(m[1], choices, n=1)
+        hint = f"，是不是想写 {close[0]}？" if close else ""
+        return f"{subject.strip()}不能是「{m[1]}」{hint or '，'}可选：{'、'.join(choices)}"
+    if m := re.fullmatch(r"the following arguments are required: (.*)", message, re.S):
+        return f"缺少参数：{_names(m[1])}"
+    if m := re.fullmatch(r"one of the arguments (.*) is required", message, re.S):
+        return f"必须给出 {' 或 '.join(m[1].split())} 之一"
+    if m := re.fullmatch(r"not allowed with argument (.*)", message, re.S):
+        return f"{subject}不能与 {_names(m[1])} 同时使用"
+    if m := re.fullmatch(r"invalid (\w+) value: '(.*)'", message, re.S):
+        kind = {"int": "整数", "float": "数字"}.get(m[1], "有效的值")
+        return f"{subject}的值「{m[2]}」不对，应为{kind}"
+    if m := re.fullmatch(r"ambiguous option: (\S+) could match (.*)", message, re.S):
+        return f"选项 {m[1]} 不完整，可能是 {_names(m[2])}，请写全"
+    if re.fullmatch(r"expected (one|at least one|at most one|\d+) arguments?", message):
+        return f"{subject}后面缺少值"
+    if m := re.fullmatch(r"ignored explicit argument '(.*)'", message, re.S):
+        return f"{subject}不带值（多写了「{m[1]}」）"
+    return f"{subject.strip()}写法不对"
 
 
 def command_modules() -> list:
