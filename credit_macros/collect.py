@@ -8,8 +8,8 @@ For each incoming workbook (``sources.Incoming``):
    (``table.find_table``). No template sheet → not accepted.
 3. Identify unit and period, first of: the metadata sheet ``_报送信息`` (or the visible
    ``报送信息``) that ``split`` writes; the file name (a unit's name, short name or alias and
-   ``YYYY-MM`` / ``YYYY年M月``); for the unit, the sender's address (config ``[units."…"] email``);
-   for the period, the mail's subject. Unknown unit or period → not accepted.
+   ``YYYY-MM`` / ``YYYY年M月``); for the unit, the sender's address (config ``[units."…"] email``),
+   then the mail's subject; for the period, the mail's subject. Unknown unit or period → not accepted.
 4. Validate it (``validate.validate_grids``). Files with errors are still accepted: the office
    wants the data now and a list to send back (退回修改); the findings (first
    ``FINDINGS_KEPT`` per sheet) go to the 退回修改 sheet and the counts to 收文记录.
@@ -145,13 +145,15 @@ def identify(file_name: str, grids: dict[str, list[list]], sender: str, subject:
         how += ["报送期:报送信息"] if period else []
     if meta.get("模板版本") and meta["模板版本"] != template_version():
         note = "该文件用的是旧版模板（按表头识别，已接收）；下月请使用新下发的报送表。"
+    if unit is None and (unit := unit_in_text(file_name)):
+        how.append("单位:文件名")
     for source, text in (("文件名", file_name), ("邮件主题", subject)):
-        if unit is None and source == "文件名" and (unit := unit_in_text(text)):
-            how.append(f"单位:{source}")
         if period is None and (period := period_in_text(text)):
             how.append(f"报送期:{source}")
     if unit is None and (unit := unit_by_sender(sender, config)):
         how.append("单位:发件人地址")
+    if unit is None and (unit := unit_in_text(subject)):
+        how.append("单位:邮件主题")
     return Identity(unit, period, "；".join(how), note)
 
 
@@ -247,6 +249,7 @@ class Rejected:
     reason: str
     digest: str
     received: dt.datetime | None = None
+    detail: str = ""  # the library's words behind ``reason`` (``--json`` only)
 
 
 @dataclass
@@ -255,6 +258,7 @@ class Outcome:
     accepted: list[Accepted] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     duplicates: list[dict] = field(default_factory=list)
+    listed: list[dict] = field(default_factory=list)  # a mail's attachments that are no workbook
     receipts: list[list] = field(default_factory=list)  # new 收文记录 rows
     history: list[list] = field(default_factory=list)  # new 历史版本 rows
     findings: list[list] = field(default_factory=list)  # the whole 退回修改 sheet after the run
@@ -272,8 +276,10 @@ class Outcome:
                           "received": stamp(a.received), "sha256": a.digest, "sheets": a.sheets, "errors": a.errors,
                           "warnings": a.warnings, "note": a.note} for a in self.accepted],
             "replaced": [{"file": a.file, "unit": a.unit, "period": a.period, **r} for a in self.accepted for r in a.replaced],
-            "rejected": [{"file": r.file, "origin": r.origin, "reason": r.reason, "sha256": r.digest} for r in self.rejected],
+            "rejected": [{"file": r.file, "origin": r.origin, "reason": r.reason, "sha256": r.digest,
+                          **({"detail": r.detail} if r.detail else {})} for r in self.rejected],
             "duplicates": self.duplicates,
+            "other_attachments": self.listed,
         }
 
 
@@ -301,6 +307,9 @@ def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config) 
     findings = [list(r.values()) for r in sheet_records(master_grids.get(FINDINGS_SHEET), FINDINGS_HEADERS)]
     seen: set[str] = set()
     for item in sorted(items, key=lambda i: (i.received, i.origin, i.name)):
+        if item.listed_only:
+            outcome.listed.append({"file": item.name, "origin": item.origin, "reason": item.problem})
+            continue
         if item.digest in done or item.digest in seen:
             outcome.duplicates.append({"file": item.name, "origin": item.origin,
                                        "reason": "与已收文件内容相同（收文记录中已有），未重复汇总"})
@@ -318,15 +327,22 @@ def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config) 
 
 def _take(item, as_of, config):
     """(Accepted, tables, report) for a usable item, else Rejected with the reason."""
-    def reject(reason):
-        return Rejected(item.name, item.origin, reason, item.digest, item.received)
+    def reject(reason, detail=""):
+        return Rejected(item.name, item.origin, reason, item.digest, item.received, detail)
 
     if item.problem:
-        return reject(item.problem)
+        return reject(item.problem, item.detail)
     try:
-        grids, merged = item.read()
+        return _identified(item, as_of, config, reject)
     except UserError as exc:
-        return reject(exc.message)
+        return reject(exc.message, exc.detail)
+    except Exception as exc:  # one hostile file never stops the batch
+        return reject(f"{item.label} 的内容无法解析（文件异常或已损坏），未汇总，其余文件照常处理。请发件单位重新导出后发送。",
+                      f"{type(exc).__name__}: {exc}")
+
+
+def _identified(item, as_of, config, reject):
+    grids, merged = item.read()
     tables = _tables(grids)
     if not tables:
         names = "、".join(f"「{n}」" for n in grids if n not in NOT_DATA) or "（无）"
@@ -334,19 +350,17 @@ def _take(item, as_of, config):
                       "请用下发的报送表填写，不要改动表头。")
     who = identify(item.name, grids, item.sender, item.subject, config)
     if who.unit is None:
-        return reject(f"{item.label} 无法确定报送单位：文件中没有“报送信息”，文件名不含单位名称"
+        return reject(f"{item.label} 无法确定报送单位：文件中没有“报送信息”，文件名{'和邮件主题' if item.subject else ''}不含单位名称"
                       f"{'，发件人 ' + item.sender + ' 不是 config.toml 中登记的单位邮箱' if item.sender else ''}。"
                       "请让该单位用下发的报送表重新报送，或把文件名改为“单位简称_YYYY-MM.xlsx”后再汇总。")
     if who.period is None:
         return reject(f"{item.label}（{who.unit}）无法确定报送期：文件中没有“报送信息”，文件名和邮件主题中没有年月。"
                       "请把文件名改为“单位简称_YYYY-MM.xlsx”（如 开发建设部_2026-01.xlsx）后再汇总。")
-    try:
-        report = validate_grids({t.sheet: grids[t.sheet] for t in tables}, as_of, config, merged=merged, source=item.name)
-    except UserError as exc:
-        return reject(exc.message)
+    report = validate_grids({t.sheet: grids[t.sheet] for t in tables}, as_of, config, merged=merged, source=item.name)
     counts = report.counts
+    others = f"同一邮件的其他附件（非工作簿，未汇总）：{'、'.join(item.others)}。" if item.others else ""
     accepted = Accepted(item.name, item.origin, who.unit, who.period, who.how, item.received, item.digest,
-                        {}, counts[ERROR], counts[WARNING], note=who.note)
+                        {}, counts[ERROR], counts[WARNING], note=who.note + others)
     return accepted, tables, report
 
 

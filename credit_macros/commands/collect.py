@@ -21,7 +21,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("sources", metavar="SOURCE", nargs="+",
                         help="报送文件：文件夹、.xlsx/.xlsm/.xls 工作簿、.eml 邮件或 Outlook .msg 邮件，可写多个")
     parser.add_argument("--as-of", metavar="DATE", help="按哪一天判断期限和逾期（默认今天），如 2026-02-10")
-    parser.add_argument("--json", action="store_true", help="输出 JSON：accepted、replaced、rejected、duplicates、status")
+    parser.add_argument("--json", action="store_true",
+                        help="输出 JSON：accepted、replaced、rejected（detail 为程序库的原始说明）、duplicates、other_attachments、status")
 
 
 def summary_lines(outcome, rows, written: bool, master: Path, as_of: dt.date) -> list[str]:
@@ -38,6 +39,8 @@ def summary_lines(outcome, rows, written: bool, master: Path, as_of: dt.date) ->
         lines.append(f"  [未接收] {r.file}：{r.reason}")
     for d in outcome.duplicates:
         lines.append(f"  [重复] {d['file']}：{d['reason']}")
+    for o in outcome.listed:
+        lines.append(f"  [其他附件] {Path(o['origin']).name} 的附件 {o['file']}：{o['reason']}")
     c = counts(rows)
     lines.append(f"  报送情况（截至 {as_of.isoformat()}）：" + "，".join(f"{k} {v}" for k, v in c.items()))
     lines.append("  总台账已更新（原文件备份为 .bak.xlsx）。" if written else "  没有新内容，总台账未改动。")
