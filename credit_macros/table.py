@@ -18,7 +18,7 @@ columns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from credit_macros.catalogue import Template, normalize_header, templates
 
@@ -63,13 +63,28 @@ class Table:
     rows: list[list]
     missing: list[str] = field(default_factory=list)
     extra: dict[str, int] = field(default_factory=dict)
+    numbers: list[int] | None = None  # sheet row of each row, when rows without values were left out
 
     @property
     def first_row(self) -> int:
         return self.header_row + 1
 
     def sheet_row(self, i: int) -> int:
-        return self.first_row + i
+        return self.numbers[i] if self.numbers is not None else self.first_row + i
+
+    def present(self) -> "Table":
+        """This table without the rows that hold no value at all (empty row lists, as a sheet read in
+        pieces gives them), so work follows the cells present; ``sheet_row`` still names each row.
+
+        >>> from credit_macros.catalogue import template
+        >>> t = Table("S", template("科技研发"), 1, {"企业名称": 1}, [["a", "x"], [], [], ["b", "y"]]).present()
+        >>> t.rows, t.sheet_row(1), t.address(1, 1)
+        ([['a', 'x'], ['b', 'y']], 5, 'B5')
+        """
+        if all(self.rows):
+            return self
+        keep = [i for i, row in enumerate(self.rows) if row]
+        return replace(self, rows=[self.rows[i] for i in keep], numbers=[self.sheet_row(i) for i in keep])
 
     def address(self, i: int, col: int) -> str:
         return f"{col_letter(col)}{self.sheet_row(i)}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from credit_macros.boundedread import read_package, refuse_irregular
 from credit_macros.errors import UserError
 
 READABLE = {".xlsx", ".xlsm", ".xls"}
@@ -25,6 +26,9 @@ def describe_problem(path: Path) -> str | None:
         return f"找不到文件 {path}，请检查路径。"
     if path.is_dir():
         return f"{path} 是文件夹，不是工作簿。"
+    irregular = refuse_irregular(path)
+    if irregular:
+        return irregular
     if path.suffix.lower() not in READABLE:
         return f"文件 {path.name} 不是 Excel 工作簿（只支持 .xlsx、.xlsm、.xls），请用 Excel 另存为 .xlsx 后重试。"
     with path.open("rb") as fh:
@@ -47,7 +51,9 @@ def describe_problem(path: Path) -> str | None:
 
 
 def read_grids(path: str | Path) -> dict[str, list[list]]:
-    """Every sheet as a grid of values starting at A1 (rows of equal length; empty = "")."""
+    """Every sheet as a grid of values starting at A1 (empty = ""; rows without values are one
+    shared empty list and rows may differ in length when a sheet is read in pieces — see
+    ``boundedread``, which bounds what an .xlsx may cost)."""
     return read_book(path)[0]
 
 
@@ -59,6 +65,8 @@ def read_book(path: str | Path) -> tuple[dict[str, list[list]], dict[str, list]]
     if problem:
         raise UserError(problem)
     try:
+        if zipfile.is_zipfile(path):
+            return read_package(path)
         book = CalamineWorkbook.from_path(str(path))
         grids, merged = {}, {}
         for name in book.sheet_names:

@@ -519,12 +519,11 @@ def validate_table(table: Table, as_of: dt.date, config, merged: Iterable = ()) 
     blank_rows = _blank_rows(rows, table.columns.values(), {i for i, _, _, (rule, _, _) in hits if rule == "required"})
     hits.sort(key=lambda h: (h[0], h[1]))
     findings = _header_findings(table, merged)
-    first = table.first_row
     letters = {c: col_letter(c) for c in table.columns.values()}
     for i, c, name, (rule, severity, detail) in hits:
         if i in blank_rows:
             continue
-        row = first + i
+        row = table.sheet_row(i)
         findings.append(Finding(table.sheet, f"{letters[c]}{row}", row, name, rule, severity, f"第{row}行「{name}」：{detail}"))
     return findings
 
@@ -581,6 +580,7 @@ def validate_grids(grids: dict[str, list[list]], as_of: dt.date, config, only_sh
             if table is None:
                 report.skipped.append(name)
                 continue
+            table = table.present()
             report.sheets[name] = table.template.label
             report.rows[name] = data_rows(table)
             report.findings.extend(validate_table(table, as_of, config, (merged or {}).get(name, ())))
