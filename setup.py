@@ -25,7 +25,7 @@ setup(
         "python-docx>=1.1",
     ],
     extras_require={
-        "test": ["pytest>=7", "aiosmtpd>=1.4", "oletools>=0.60", "frictionless>=5.0", "msoffcrypto-tool>=5.0", "lxml>=4.9", "xmlschema>=3.0"],
+        "test": ["pytest>=7", "aiosmtpd>=1.4", "oletools>=0.60", "frictionless>=5.0", "msoffcrypto-tool>=5.0", "lxml>=4.9", "xmlschema>=3.0", "XlsxWriter>=3.0"],
     },
     entry_points={"console_scripts": ["credit-macros=credit_macros.cli:main"]},
 )

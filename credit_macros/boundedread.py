@@ -9,6 +9,9 @@ package is first checked and each worksheet part scanned, as a stream, through P
 * every part's uncompressed size is bounded (``MAX_PART``), so is the compression ratio of the
   large ones (``MAX_RATIO``: a zip bomb inflates a few MB to gigabytes) and the total
   (``MAX_TOTAL``); a sheet holds at most ``MAX_CELLS`` cells;
+* text longer than Excel's 32,767 characters per cell (which calamine cuts there without a word)
+  is found by the scan (inline strings) or in the shared strings and put into the grid whole,
+  so validation can say so;
 * the scan finds the rows present (``<row>`` tags), the columns present (cell references) and
   the number of cells — the used range comes from these, never from ``<dimension>``.
 
@@ -24,6 +27,7 @@ not its extent.
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import re
@@ -47,6 +51,9 @@ CHUNK_ROWS = 200_000  # rows handed to calamine at a time
 CHUNK_CELLS = 8_000_000  # cells of calamine's rectangle for one piece
 GAP = 1_000  # empty rows that end a piece (calamine would pad them)
 READ = 1 << 20
+LONG_TEXT = 32767  # characters Excel keeps in one cell; calamine cuts longer text there
+_WINDOW = (LONG_TEXT + 1) // 2
+SHARED = "xl/sharedStrings.xml"
 EMPTY_ROW: list = []
 SUPPORT_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
                  "xl/styles.xml", "xl/sharedStrings.xml")
@@ -56,6 +63,8 @@ _ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\b[^>]*>")
 _WIDE = re.compile(rb' r="([A-Z]{2,3})\d')  # a cell reference beyond column Z
+_CELL_REF = re.compile(rb'<(?:[\w.-]+:)?c [^>]*?r="([A-Z]+)(\d+)"')
+_SI = re.compile(rb"<(?:[\w.-]+:)?si[ >]")
 _MERGE = re.compile(rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\sref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
@@ -114,6 +123,7 @@ class Shape:
     wide: set[bytes] = field(default_factory=set)
     merged: list = field(default_factory=list)
     root: bytes = b""  # the worksheet's start tag (namespaces), for the pieces
+    long: dict = field(default_factory=dict)  # (row0, col0) → text over LONG_TEXT characters
 
     @property
     def width(self) -> int:
@@ -168,6 +178,10 @@ def scan(book: zipfile.ZipFile, part: str, where: str) -> Shape:
                 found = _ROW_NUMBER.search(_ROW_TAG.match(buffer, last).group(1))
                 shape.last_row = int(found.group(1)) if found else shape.last_row + rows
             shape.wide.update(_WIDE.findall(buffer, 0, limit))
+            for start, text in _long_texts(buffer, limit):
+                cell = _CELL_REF.match(buffer, buffer.rfind(b"<" + prefix + b"c ", 0, start))
+                if cell:
+                    shape.long[(int(cell.group(2)) - 1, _number(cell.group(1)) - 1)] = text
             if end >= 0:
                 tail = buffer[end:] + source.read()
                 shape.merged = [((int(r0) - 1, _number(c0) - 1), (int(r1 or r0) - 1, _number(c1 or c0) - 1))
@@ -180,6 +194,63 @@ def scan(book: zipfile.ZipFile, part: str, where: str) -> Shape:
     if shape.rows * shape.width > MAX_CELLS and _count(book, part, rb'\sr="[A-Z]') > MAX_CELLS:
         raise _too_many(where)
     return shape
+
+
+def _long_texts(buffer: bytes, limit: int):
+    """(offset, text) of each character run of ``buffer[:limit]`` longer than ``LONG_TEXT``
+    characters: calamine silently cuts such cells to Excel's limit, validation must see them
+    whole. Any run of at least 2 × ``_WINDOW`` - 1 bytes covers one aligned window without a
+    tag, so one ``find`` per window suffices."""
+    seen = -1
+    for i in range(0, limit - _WINDOW + 1, _WINDOW):
+        if i < seen or buffer.find(b"<", i, i + _WINDOW) >= 0:
+            continue
+        start, end = buffer.rfind(b">", 0, i) + 1, buffer.find(b"<", i, limit)
+        end = limit if end < 0 else end
+        seen = end
+        if end - start > LONG_TEXT:
+            text = html.unescape(buffer[start:end].decode("utf-8", "replace"))
+            if len(text) > LONG_TEXT:
+                yield start, text
+
+
+def _long_shared(book: zipfile.ZipFile) -> dict[int, str]:
+    """Index → text of the shared strings over ``LONG_TEXT`` characters."""
+    found: dict[int, str] = {}
+    if SHARED not in book.NameToInfo:
+        return found
+    with book.open(SHARED) as source:
+        buffer, before = b"", 0
+        while chunk := source.read(READ):
+            buffer += chunk
+            limit = buffer.rfind(b">") + 1
+            done = 0
+            for start, text in _long_texts(buffer, limit):
+                before += _SI.subn(b"", buffer[done:start])[1]
+                found[before - 1] = text
+                done = start
+            before += _SI.subn(b"", buffer[done:limit])[1]
+            buffer = buffer[limit:]
+    return found
+
+
+def _patch_long(book: zipfile.ZipFile, part: str, grid: list, shape: Shape | None, shared: dict[int, str]) -> None:
+    """Put the whole text of long cells into ``grid`` (calamine gave them cut)."""
+    long = dict(shape.long) if shape else {}
+    if shared:
+        wanted = rb"|".join(str(i).encode() for i in shared)
+        cells = re.compile(rb'<(?:[\w.-]+:)?c r="([A-Z]+)(\d+)"[^>]*?t="s"[^>]*><(?:[\w.-]+:)?v>(' + wanted + rb")<")
+        with book.open(part) as source:
+            buffer = b""
+            while chunk := source.read(READ):
+                buffer += chunk
+                limit = buffer.rfind(b">") + 1
+                for m in cells.finditer(buffer, 0, limit):
+                    long[(int(m.group(2)) - 1, _number(m.group(1)) - 1)] = shared[int(m.group(3))]
+                buffer = buffer[limit:]
+    for (r, c), text in long.items():
+        if r < len(grid) and c < len(grid[r]) and grid[r] is not EMPTY_ROW:
+            grid[r][c] = text
 
 
 def _count(book: zipfile.ZipFile, part: str, pattern: bytes) -> int:
@@ -326,6 +397,7 @@ def read_package(path: Path) -> tuple[dict[str, list[list]], dict[str, list]]:
                     while part.read(READ):
                         pass
         workbook = CalamineWorkbook.from_path(str(path))
+        shared = _long_shared(book)
         grids, merged = {}, {}
         for sheet_name in workbook.sheet_names:
             part = parts.get(sheet_name)
@@ -338,4 +410,6 @@ def read_package(path: Path) -> tuple[dict[str, list[list]], dict[str, list]]:
             else:
                 grids[sheet_name] = read_sheet(book, sheet_name, part, shape, where)
                 merged[sheet_name] = shape.merged
+            if (shape and shape.long) or shared:
+                _patch_long(book, part, grids[sheet_name], shape, shared)
         return grids, merged

@@ -22,6 +22,11 @@ series     "2022-01: 0; 2022-02: 15288.8" — months ascending, no repeats, amou
 phone      mobile 1[3-9]+9 digits or landline 0xx(x)-7/8 digits[-ext] (``phone``)
 ========== =================================================================================
 
+Every column: text over Excel's 32,767 characters per cell (``cell-too-long``; Excel cuts it when
+the file is opened), control characters other than tab and line breaks (``control-char``,
+warning: invisible, and no worksheet can store them). Messages show such characters as
+``[U+0001]``.
+
 Per template: ``cross_rules`` (``cross-required``), ``natural_key`` (``duplicate``), missing
 columns (``missing-column``, one per column), extra columns (``extra-column``, warning), merged
 cells in the data area (``merged-cell``). Rows blank in every template column are skipped.
@@ -354,6 +359,21 @@ class _Cells:
         return self.values[self.codes[i]]
 
 
+def _text_limits(value) -> tuple[Problem, ...]:
+    """``cell-too-long`` and ``control-char`` of one value (every column)."""
+    if value.__class__ is not str or (len(value) <= values.EXCEL_CELL_LIMIT and value.isprintable()):
+        return OK
+    found = []
+    if len(value) > values.EXCEL_CELL_LIMIT:
+        found.append(("cell-too-long", ERROR, f"内容有 {len(value):,} 个字符，超过 Excel 单元格上限 {values.EXCEL_CELL_LIMIT:,} 个字符，"
+                                              "Excel 打开时会截断，请精简内容或分到几个单元格"))
+    control = values.control_characters(value)
+    if control:
+        found.append(("control-char", WARNING, f"含不可见的控制字符（{'、'.join(control[:5])}），"
+                                               "通常是从其他系统复制时带入的，请删除后重新录入"))
+    return tuple(found)
+
+
 def _scan(cells: _Cells, check: Check, hits: list, c: int, name: str) -> None:
     """Append (row index, sheet column, column name, problem) for each bad cell."""
     bad = cells.bad(check)
@@ -484,7 +504,7 @@ def _header_findings(table: Table, merged: Iterable) -> list[Finding]:
         if header in master_columns:
             continue
         found.append(Finding(table.sheet, f"{col_letter(c)}{row}", row, header, "extra-column", WARNING,
-                             f"第{row}行「{header}」不是模板中的列，汇总时会被忽略；如是改名的模板列，请改回原名，否则可删除该列"))
+                             f"第{row}行「{values.visible(header)}」不是模板中的列，汇总时会被忽略；如是改名的模板列，请改回原名，否则可删除该列"))
     by_col = {c: n for n, c in table.columns.items()}
     for (r0, c0), (r1, c1) in merged:
         if r1 + 1 <= table.header_row:
@@ -513,6 +533,7 @@ def validate_table(table: Table, as_of: dt.date, config, merged: Iterable = ()) 
             _scan_keyed(table, cols, column, ctx, hits)
         else:
             _scan(cols[column.name], TYPE_CHECKS[column.type](column, ctx), hits, table.columns[column.name], column.name)
+        _scan(cols[column.name], _text_limits, hits, table.columns[column.name], column.name)
     _scan_cross(table, cols, hits)
     _scan_order(table, cols, hits)
     _scan_duplicates(table, cols, hits)
@@ -524,7 +545,7 @@ def validate_table(table: Table, as_of: dt.date, config, merged: Iterable = ()) 
         if i in blank_rows:
             continue
         row = table.sheet_row(i)
-        findings.append(Finding(table.sheet, f"{letters[c]}{row}", row, name, rule, severity, f"第{row}行「{name}」：{detail}"))
+        findings.append(Finding(table.sheet, f"{letters[c]}{row}", row, name, rule, severity, f"第{row}行「{name}」：{values.visible(detail)}"))
     return findings
 
 

@@ -124,6 +124,29 @@ def _parse_date_text(text: str, with_time: bool) -> dt.date | None:
     return stamp if with_time else stamp.date()
 
 
+EXCEL_CELL_LIMIT = 32767  # characters Excel keeps in one cell
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_characters(text: str) -> list[str]:
+    """The control characters of ``text`` (other than tab and line breaks), as U+XXXX, each once.
+
+    >>> control_characters("a\\x01b\\tc\\x1f\\x01"), control_characters("正常 文本\\n")
+    (['U+0001', 'U+001F'], [])
+    """
+    return list(dict.fromkeys(f"U+{ord(ch):04X}" for ch in _CONTROL.findall(text)))
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters written out (``[U+0001]``), for messages and notes:
+    they are invisible on screen and cannot be stored in a worksheet.
+
+    >>> visible("西安\\x01某公司\\t")
+    '西安[U+0001]某公司\\t'
+    """
+    return _CONTROL.sub(lambda m: f"[U+{ord(m.group()):04X}]", text) if _CONTROL.search(text) else text
+
+
 _NAMED = {" ": "空格", "\u3000": "全角空格", "\n": "换行", "\r": "换行", "\t": "制表符",
           "\u00a0": "不间断空格", "\u200b": "零宽空格", "\ufeff": "零宽空格"}
 
