@@ -381,10 +381,20 @@ def _read_piece(piece: _Piece, sheet_name: str, data: bytes, prefix: bytes, grid
                         "请删除表格右侧或下方多余的单元格后另存再提交。") from None
 
 
-def read_package(path: Path) -> tuple[dict[str, list[list]], dict[str, list]]:
+def calamine_book(path: Path, suffixes) -> CalamineWorkbook:
+    """calamine's workbook at ``path``, from the file's bytes when its extension is not one of
+    ``suffixes`` (calamine picks its reader by extension: an .xlsx renamed .xls would be read as OLE)."""
+    if path.suffix.lower() in suffixes:
+        return CalamineWorkbook.from_path(str(path))
+    with open(path, "rb") as handle:
+        return CalamineWorkbook.from_filelike(handle)
+
+
+def read_package(path: Path, name: str | None = None) -> tuple[dict[str, list[list]], dict[str, list]]:
     """Every sheet of the .xlsx/.xlsm at ``path`` as a grid from A1, plus its merged ranges, read
-    within the bounds of this module (calamine reads each sheet or each piece)."""
-    name = path.name
+    within the bounds of this module (calamine reads each sheet or each piece). ``name``: the
+    file name to say in messages (default the path's)."""
+    name = name or path.name
     with open(path, "rb") as handle, zipfile.ZipFile(handle) as book:
         check_package(book, name)
         try:
@@ -396,7 +406,7 @@ def read_package(path: Path) -> tuple[dict[str, list[list]], dict[str, list]]:
                 with book.open(support) as part:  # verifies the declared size and CRC
                     while part.read(READ):
                         pass
-        workbook = CalamineWorkbook.from_path(str(path))
+        workbook = calamine_book(path, {".xlsx", ".xlsm"})
         shared = _long_shared(book)
         grids, merged = {}, {}
         for sheet_name in workbook.sheet_names:

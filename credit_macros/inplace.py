@@ -30,7 +30,7 @@ from credit_macros.validate.findings import ERROR, WARNING, Report, result_rows
 from credit_macros.validate.marks import AUTHOR, marks_from
 from credit_macros.validate.rules import OWN_SHEETS
 from credit_macros.workbook.cells import put
-from credit_macros.xlsxio import WRITABLE, describe_problem
+from credit_macros.xlsxio import WRITABLE, classify
 
 RESULT_SHEET, BOOK_SHEET = OWN_SHEETS
 BOOK_HEADER = ("工作表", "单元格", "标记颜色", "原填充", "原批注", "原批注作者", "原批注宽", "原批注高")
@@ -42,12 +42,16 @@ BOLD = Font(bold=True)
 def ensure_writable(path: Path) -> None:
     """Refuse, before anything is read or written, files we cannot mark: unreadable ones, .xls
     and workbooks Excel or WPS holds open."""
-    problem = describe_problem(path)
+    kind, problem = classify(path)
     if problem:
         raise UserError(problem)
-    if path.suffix.lower() not in WRITABLE:
-        raise UserError(f"文件 {path.name} 是旧版 {path.suffix} 格式，写入标记需要 .xlsx：请在 Excel 中“另存为”Excel 工作簿（.xlsx）后再运行"
+    if kind != "xlsx":
+        what = {"xls": "旧版 .xls", "xlsb": "Excel 二进制（.xlsb）", "ods": "OpenDocument（.ods）"}[kind]
+        raise UserError(f"文件 {path.name} 是{what}格式，只能读取，写入标记需要 .xlsx：请在 Excel 或 WPS 中“另存为”Excel 工作簿（.xlsx）后再运行"
                         "（校验时不带 --in-place 可以只查看结果）。")
+    if path.suffix.lower() not in WRITABLE:
+        raise UserError(f"文件 {path.name} 的内容是 .xlsx 工作簿，扩展名却是 {path.suffix or '（无）'}：请把扩展名改为 .xlsx 后再用 --in-place"
+                        "（不带 --in-place 可以直接校验）。")
     refuse_if_locked(path)
 
 
@@ -69,7 +73,8 @@ def _open(path: Path):
     try:
         return load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", rich_text=_has_rich_text(path))
     except Exception as exc:  # openpyxl raises many types for damaged parts
-        raise UserError(f"文件 {path.name} 无法打开以写入标记（{exc}），原文件未改动。请用 Excel 打开后另存为 .xlsx 再试。")
+        raise UserError(f"文件 {path.name} 内部结构有损坏，无法写入标记，原文件未改动。请用 Excel 打开后另存为 .xlsx 再试。",
+                        detail=f"{type(exc).__name__}: {exc}")
 
 
 def _restore(wb) -> bool:

@@ -31,10 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from credit_macros.errors import UserError, os_reason
-from credit_macros.xlsxio import READABLE, read_book
+from credit_macros.xlsxio import MAIL_SUFFIXES, READABLE, read_book
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
-MAIL_SUFFIXES = {".eml", ".msg"}
 SKIP_PREFIXES = ("~$", ".~")  # Excel/WPS lock files, our own temporary files
 MAX_NESTING = 20  # multipart levels looked into (real mails: 2–4)
 MAX_FORWARDED = 3  # forwarded messages (message/rfc822) looked into, one inside another
@@ -72,7 +71,7 @@ class Incoming:
         with tempfile.TemporaryDirectory(prefix="credit-collect-") as folder:
             path = Path(folder) / ("附件" + Path(self.name).suffix.lower()[:6])  # never the sender's name: length, NUL
             path.write_bytes(self.data)
-            return read_book(path)
+            return read_book(path, self.name)
 
 
 def china_time(moment: dt.datetime) -> dt.datetime:
@@ -254,11 +253,7 @@ def _from_file(path: Path) -> list[Incoming]:
         return _from_eml(path)
     if suffix == ".msg":
         return _from_msg(path)
-    raw = path.read_bytes()
-    if suffix in READABLE:
-        return [Incoming(path.name, raw, _mtime(path), str(path))]
-    return [Incoming(path.name, raw, _mtime(path), str(path),
-                     problem=f"文件 {path.name} 既不是 Excel 工作簿（.xlsx、.xlsm、.xls）也不是邮件（.eml、.msg），未处理。")]
+    return [Incoming(path.name, path.read_bytes(), _mtime(path), str(path))]  # what it is: told by its content
 
 
 def _wanted(path: Path) -> bool:

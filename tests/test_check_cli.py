@@ -97,7 +97,7 @@ def test_password_protected(messy, tmp_path):
     with messy.path.open("rb") as plain, locked.open("wb") as out:
         OOXMLFile(plain).encrypt("secret", out)
     for argv in (["check"], ["check", "--in-place"], ["clear"]):
-        assert_refused(locked, *argv, locked, says="设置了打开密码")
+        assert_refused(locked, *argv, locked, says="有密码保护，无法读取。请去掉密码后再发")
 
 
 def test_open_in_excel_refuses_writing_but_still_checks(messy):
