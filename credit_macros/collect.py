@@ -79,6 +79,19 @@ def period_in_text(text: str) -> str | None:
     return month_label(int(m[1]), int(m[2])) if m else None
 
 
+def period_argument(text: str, option: str = "--period") -> str:
+    """A month as a clerk types it on the command line — ``2026-01``, ``2026-1``, ``2026年2月``,
+    ``2026.2``, ``2026/2``, ``202602`` — as ``YYYY-MM`` (``UserError`` otherwise).
+
+    >>> [period_argument(t) for t in ("2026-1", "2026年2月", "2026.2", " 2026-11 ")]
+    ['2026-01', '2026-02', '2026-02', '2026-11']
+    """
+    m = _PERIOD.fullmatch(str(text).strip())
+    if not m:
+        raise UserError(f"{option} 的值“{text}”不是月份，请写成 2026-01（也可写 2026-1、2026年1月、2026.1）。")
+    return month_label(int(m[1]), int(m[2]))
+
+
 @lru_cache(maxsize=1)
 def _unit_keys() -> list[tuple[str, str]]:
     keys = [(unitlib.normalize(key), unit.name) for unit in unitlib.all_units()

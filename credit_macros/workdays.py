@@ -143,11 +143,28 @@ def provisional_notice(years: list[int]) -> str:
 
     >>> provisional_notice([2027])
     '（暂定：2027 年放假安排尚未发布，按周末和法定节假日推算，未含调休；国务院办公厅通知发布后，请在 config.toml 的 [calendar.years.2027] 中填写放假日和调休上班日。）'
+    >>> provisional_notice([1999])
+    '（暂定：1999 年早于日历程序包的范围（chinese-calendar 收录 2004 年起的放假安排），按周末和法定节假日推算，未含调休；如需准确的期限，请在 config.toml 的 [calendar.years.1999] 中填写当年的放假日和调休上班日。）'
     """
-    listed = "、".join(str(y) for y in years)
-    tables = "、".join(f"[calendar.years.{y}]" for y in years)
-    return (f"（暂定：{listed} 年放假安排尚未发布，按周末和法定节假日推算，未含调休；"
-            f"国务院办公厅通知发布后，请在 config.toml 的 {tables} 中填写放假日和调休上班日。）")
+    first = min(_package_years(), default=None)
+    early = [y for y in years if first is not None and y < first]
+    later = [y for y in years if y not in early]
+    notes = []
+    if later:
+        notes.append(f"{_listed(later)} 年放假安排尚未发布，按周末和法定节假日推算，未含调休；"
+                     f"国务院办公厅通知发布后，请在 config.toml 的 {_tables(later)} 中填写放假日和调休上班日")
+    if early:
+        notes.append(f"{_listed(early)} 年早于日历程序包的范围（chinese-calendar 收录 {first} 年起的放假安排），按周末和法定节假日推算，"
+                     f"未含调休；如需准确的期限，请在 config.toml 的 {_tables(early)} 中填写当年的放假日和调休上班日")
+    return "（暂定：" + "；".join(notes) + "。）"
+
+
+def _listed(years) -> str:
+    return "、".join(str(y) for y in years)
+
+
+def _tables(years) -> str:
+    return "、".join(f"[calendar.years.{y}]" for y in years)
 
 
 def _check_disjoint(off: frozenset, on: frozenset, where: str) -> None:

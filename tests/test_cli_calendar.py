@@ -115,3 +115,12 @@ def test_module_entry_point(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"start": "2026-09-28", "workdays": 7, "due": "2026-10-13", "provisional": False}
+
+
+def test_calendar_year_before_the_package_says_it_covers_2004_onward(cli):
+    code, out, _ = cli("calendar", "1999")
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        "涉及这些年份的期限均标为暂定。（暂定：1999 年早于日历程序包的范围（chinese-calendar 收录 2004 年起的放假安排），"
+        "按周末和法定节假日推算，未含调休；如需准确的期限，请在 config.toml 的 [calendar.years.1999] 中填写当年的放假日和调休上班日。）")
+    assert "尚未发布" not in out

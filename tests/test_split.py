@@ -62,7 +62,16 @@ def test_protection_and_metadata_survive_a_libreoffice_round_trip(split, tmp_pat
     assert metadata(read_grids(again))["单位"] == UNIT
 
 
-def test_bad_period_is_refused(split, tmp_path):
+def test_bad_period_is_refused_and_typed_months_are_accepted(split, tmp_path):
     out, _ = split
-    code, _, err = run("split", str(out / BOOK), "--period", "2026年1月", "--out", str(tmp_path))
-    assert code == 2 and "YYYY-MM" in err and not list(tmp_path.iterdir())
+    code, _, err = run("split", str(out / BOOK), "--period", "2026-13", "--out", str(tmp_path))
+    assert (code, err) == (2, "错误：--period 的值“2026-13”不是月份，请写成 2026-01（也可写 2026-1、2026年1月、2026.1）。\n")
+    assert not list(tmp_path.iterdir())
+    expected = sorted(p.name for p in out.glob("*_2026-01_信用信息报送.xlsx"))
+    assert len(expected) == 12
+    for typed in ("2026年1月", "2026-1", "2026.1"):
+        folder = tmp_path / typed
+        folder.mkdir()
+        code, _, err = run("split", str(out / BOOK), "--period", typed, "--out", str(folder))
+        assert code == 0, err
+        assert sorted(p.name for p in folder.iterdir()) == expected, typed

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from credit_macros.collect import period_argument
 from credit_macros.commands.deadline import parse_date
 from credit_macros.demo import default_as_of, write_demo
 from credit_macros.errors import UserError
 from credit_macros.workbook.styles import header_width
-from credit_macros.submissions import LATE, MISSING, NOT_DUE, ON_TIME, parse_month
+from credit_macros.submissions import LATE, MISSING, NOT_DUE, ON_TIME
 
 NAME = "demo"
 HELP = "演示一个月的报送流程：生成总台账和各单位的模拟报送邮件，汇总、刷新报送情况、生成催报邮件"
@@ -24,8 +25,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args, ctx) -> int:
-    if parse_month(args.period) is None:
-        raise UserError(f"报送期“{args.period}”应写成 YYYY-MM，如 2026-01。")
+    args.period = period_argument(args.period)
     as_of = parse_date(args.as_of) if args.as_of else default_as_of(args.period)
     if args.out.exists() and not args.out.is_dir():
         raise UserError(f"{args.out} 是文件，不是目录，请换一个输出目录。")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from credit_macros.catalogue import tasks as tasklib
+from credit_macros.collect import period_argument
 from credit_macros.errors import UserError
-from credit_macros.submissions import parse_month
 from credit_macros.workbook.unit_book import write_unit_books
 from credit_macros.xlsxio import describe_problem
 
@@ -17,14 +17,12 @@ ORDER = 25
 
 def add_arguments(parser) -> None:
     parser.add_argument("master", metavar="MASTER", type=Path, help="总台账（用于核对；拆分内容来自模板目录）")
-    parser.add_argument("--period", metavar="YYYY-MM", required=True, help="报送期（数据所属月份），如 2026-01")
+    parser.add_argument("--period", metavar="YYYY-MM", required=True, help="报送期（数据所属月份），如 2026-01、2026-1 或 2026年1月")
     parser.add_argument("--out", metavar="DIR", type=Path, default=None, help="输出目录（默认：总台账所在目录下的“报送表_YYYY-MM”）")
 
 
 def run(args, ctx) -> int:
-    period = args.period.strip()
-    if parse_month(period) is None:
-        raise UserError(f"报送期“{args.period}”应写成 YYYY-MM，如 2026-01。")
+    period = period_argument(args.period)
     problem = describe_problem(args.master)
     if problem:
         raise UserError(f"总台账：{problem}")
