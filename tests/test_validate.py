@@ -311,3 +311,18 @@ def test_our_helper_sheets_are_neither_checked_nor_listed(tmp_path):
              "填表说明": [["请按模板填写"]]}
     report = validate_grids(grids, AS_OF, load_config(tmp_path / "none.toml"))
     assert report.skipped == ["填表说明"] and list(report.sheets) == ["科技研发"]
+
+
+@pytest.mark.parametrize("code, says", [
+    ("９１" + ORG_CODE[2:], "含全角字符「９」（第1位）、全角字符「１」（第2位），请改为半角字符"),
+    (ORG_CODE[:4] + " " + ORG_CODE[4:], "含空格（第5位），请删除空格"),
+    (ORG_CODE[:4] + "\n" + ORG_CODE[4:], "含换行（第5位），请删除换行"),
+    (ORG_CODE + "\u3000", "含全角空格（第19位），请删除空格"),
+    ("９" + ORG_CODE[1:9] + " " + ORG_CODE[9:] + "\n", "含全角字符「９」（第1位）、空格（第10位）、换行（第20位），请改为半角字符，删除空格和换行"),
+])
+def test_code_problem_names_exactly_what_is_wrong_and_where(code, says):
+    """Full-width digits are not told to remove spaces and line breaks that are not there."""
+    table = _table("科技研发", [{**TECH, "统一社会信用代码": code}])
+    [finding] = [f for f in validate_table(table, AS_OF, CONFIG) if f.rule == "fullwidth"]
+    assert finding.message.endswith(f"「{code.strip()}」{says}")
+    assert finding.message.startswith(f"第{table.header_row + 1}行「统一社会信用代码」")

@@ -180,8 +180,8 @@ def _code_check(column: Column, check_text: Callable[[str], tuple[Problem, ...]]
             text = values.number_text(value)
         else:
             text = values.text_of(value)
-        odd = values.odd_characters(text)
-        found = _problem("fullwidth", f"「{text.strip()}」含{odd}，请删除空格和换行、改为半角字符", WARNING) if odd else OK
+        odd = values.odd_problem(text)
+        found = _problem("fullwidth", f"「{text.strip()}」{odd}", WARNING) if odd else OK
         return found + check_text(values.clean_code(text))
 
     return _blank_aware(column, check)

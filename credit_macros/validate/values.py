@@ -20,6 +20,8 @@ that was, so the clerk can fix the cell:
 '全角字符「Ｍ」（第9位）'
 >>> odd_characters("9161 0000\\nMA6T")
 '空格（第5位）、换行（第10位）'
+>>> odd_problem("９１610000MA6T"), odd_problem("9161 0000\\nMA6T")
+('含全角字符「９」（第1位）、全角字符「１」（第2位），请改为半角字符', '含空格（第5位）、换行（第10位），请删除空格和换行')
 >>> clean_code(" 9161 0000ＭA6T ")
 '91610000MA6T'
 
@@ -167,6 +169,22 @@ def odd_characters(text: str) -> str | None:
         elif ch.isspace():
             found.append(f"空白字符（第{position}位）")
     return "、".join(found[:5]) + ("等" if len(found) > 5 else "") if found else None
+
+
+def odd_problem(text: str) -> str | None:
+    """What ``odd_characters`` found and exactly what to do about it (None if nothing)."""
+    found = odd_characters(text)
+    if not found:
+        return None
+    remedies = []
+    if any("\uff01" <= ch <= "\uff5e" for ch in text):
+        remedies.append("改为半角字符")
+    spaces = [ch for ch in text if (ch.isspace() or ch in _NAMED) and ch not in "\n\r\t"]
+    breaks = [_NAMED[ch] for ch in text if ch in "\n\r\t"]
+    removed = (["空格"] if spaces else []) + list(dict.fromkeys(breaks))
+    if removed:
+        remedies.append("删除" + "和".join(removed))
+    return f"含{found}，请{'，'.join(remedies)}"
 
 
 def clean_code(text: str) -> str:
