@@ -15,7 +15,7 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from credit_macros.errors import UserError
+from credit_macros.errors import UserError, os_reason
 
 DEFAULT_NAME = "config.toml"
 # Tables whose keys the user chooses (unit names, years, enumeration names, event types).
@@ -68,19 +68,34 @@ def load_config(path: str | Path | None = None) -> Config:
     except UnicodeDecodeError:
         raise UserError(f"配置文件 {candidate} 不是 UTF-8 编码，请用记事本“另存为 UTF-8”后重试。")
     except OSError as exc:
-        raise UserError(f"无法读取配置文件 {candidate}：{exc.strerror}。")
+        raise UserError(f"无法读取配置文件 {candidate}：{os_reason(exc)}。")
     try:
         user = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
-        raise UserError(
-            f"配置文件 {candidate} 第 {line} 行格式错误（{exc.msg if hasattr(exc, 'msg') else exc}），"
-            "请对照 config.toml 中的示例修改。"
-        )
+        where = "末尾" if "end of document" in str(exc) else f"第 {_line_from_message(str(exc))} 行"
+        reason = next((chinese for english, chinese in TOML_REASONS if str(exc).startswith(english)), "写法不对")
+        raise UserError(f"配置文件 {candidate} {where}格式错误：{reason}。请对照 config.toml 中的示例修改。",
+                        detail=str(exc))
     merged = copy.deepcopy(default)
     _merge(merged, user, (), candidate, text)
     _check_units(merged, candidate, text)
     return Config(merged, candidate)
+
+
+TOML_REASONS = (  # tomllib's messages, said for the user
+    ("Expected '=' after a key", "键名后面缺少“=”"),
+    ("Invalid value", "值的写法不对（文字要用英文双引号括起来，如 \"开发建设部\"；列表写成 [\"a\", \"b\"]）"),
+    ("Unclosed array", "方括号 [ ] 没有配对"),
+    ("Unclosed inline table", "花括号 { } 没有配对"),
+    ("Unterminated string", "引号没有配对"),
+    ("Illegal character", "含有不允许的字符（如制表符以外的控制字符）"),
+    ("Cannot overwrite a value", "同一个设置写了两次"),
+    ("Cannot declare", "同一个 [节] 写了两次"),
+    ("Expected newline or end of document", "一行里写了多个设置，或值后面多了文字"),
+    ("Invalid initial character for a key part", "键名写法不对"),
+    ("Invalid statement", "这一行不是“键 = 值”或 [节] 的写法"),
+    ("Invalid date or datetime", "日期写法不对（如 2026-01-01）"),
+)
 
 
 def _line_from_message(message: str) -> str:

@@ -24,6 +24,7 @@ from credit_macros.submissions import counts
 from credit_macros.workbook import calendar_sheet, ledger_sheet, task_status, tracking
 from credit_macros.workbook.submissions_sheet import refresh_submissions
 from credit_macros.workdays import Calendar
+from credit_macros.xlsxio import classify
 
 NAME = "status"
 HELP = "更新总台账的期限和状态：重点任务的本期期限、事项台账的期限，逾期标红、临近标黄、已完成标绿"
@@ -39,13 +40,15 @@ def add_arguments(parser) -> None:
 def _load(path: Path):
     if not path.exists():
         raise UserError(f"文件 {path} 不存在，请检查路径。")
-    if path.suffix.lower() != ".xlsx":
-        raise UserError(f"文件 {path.name} 不是 .xlsx 工作簿；请指定 credit-macros build 生成的总台账（.xlsx）。")
+    kind, problem = classify(path)
+    if problem or kind != "xlsx" or path.suffix.lower() != ".xlsx":
+        raise UserError(f"{problem or f'文件 {path.name} 不是 .xlsx 工作簿。'}请指定 credit-macros build 生成的总台账（.xlsx）；"
+                        "总台账损坏时可用同目录的 .bak.xlsx 备份恢复。")
     refuse_if_locked(path)
     try:
         wb = openpyxl.load_workbook(path)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UserError(f"无法打开 {path.name}（{exc}），文件可能已损坏或不是 Excel 工作簿；可用同目录的 .bak.xlsx 备份恢复。")
+        raise UserError(f"无法打开 {path.name}：文件内部结构已损坏；可用同目录的 .bak.xlsx 备份恢复。", detail=str(exc))
     if task_status.SHEET not in wb.sheetnames:
         raise UserError(f"{path.name} 中没有“{task_status.SHEET}”工作表，不是总台账；"
                         "请指定 credit-macros build 生成的《信用体系建设台账》。")
