@@ -1,6 +1,7 @@
 """Errors a user can cause. The CLI and the ribbon show ``message`` (Chinese) and nothing else."""
 
 import errno
+import socket
 
 
 class UserError(Exception):
@@ -23,6 +24,8 @@ OS_REASONS = {
     errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOENT: "文件不存在", errno.ENOSPC: "磁盘空间不足",
     errno.EROFS: "所在磁盘只读", errno.ENAMETOOLONG: "文件名太长", errno.EISDIR: "这是文件夹", errno.EBUSY: "文件正被占用",
     errno.EIO: "磁盘读写出错", errno.EDQUOT: "超出磁盘配额", errno.EMFILE: "打开的文件过多", errno.ETXTBSY: "文件正被占用",
+    errno.ECONNREFUSED: "连接被拒绝", errno.ETIMEDOUT: "连接超时", errno.EHOSTUNREACH: "网络不通", errno.ENETUNREACH: "网络不通",
+    errno.ECONNRESET: "连接被中断",
 }
 
 
@@ -32,4 +35,8 @@ def os_reason(exc: OSError) -> str:
     >>> os_reason(PermissionError(errno.EACCES, "Permission denied")), os_reason(OSError(28, "No space left on device"))
     ('没有权限', '磁盘空间不足')
     """
+    if isinstance(exc, TimeoutError) and exc.errno is None:
+        return "连接超时"
+    if isinstance(exc, socket.gaierror):
+        return "找不到该服务器（请检查服务器名称）"
     return OS_REASONS.get(exc.errno, f"系统错误 {exc.errno}" if exc.errno else "系统错误")

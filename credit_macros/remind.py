@@ -20,7 +20,7 @@ from pathlib import Path
 from credit_macros import catalogue
 from credit_macros.catalogue import units as unitlib
 from credit_macros.collect import FINDINGS_HEADERS, FINDINGS_SHEET
-from credit_macros.errors import UserError
+from credit_macros.errors import UserError, os_reason
 from credit_macros.submissions import MISSING, MONTHLY, NOT_DUE, SubmissionRow, sheet_records
 from credit_macros.workdays import Calendar, describe
 
@@ -155,6 +155,7 @@ def send(reminders: list[Reminder], config, as_of: dt.date) -> tuple[list[Remind
     except smtplib.SMTPAuthenticationError:
         raise UserError(f"发件服务器 {host}:{port} 拒绝登录，请检查 config.toml [mail] 的 smtp_user 和 smtp_password。")
     except (OSError, smtplib.SMTPException) as exc:
-        raise UserError(f"无法通过 {host}:{port} 发送邮件（{exc}），请检查 config.toml [mail] 的服务器、端口和 smtp_ssl 设置，"
-                        "或改用 --out DIR 生成邮件草稿。")
+        why = os_reason(exc) if isinstance(exc, OSError) else "服务器拒绝或连接中断"
+        raise UserError(f"无法通过 {host}:{port} 发送邮件（{why}），请检查 config.toml [mail] 的服务器、端口和 smtp_ssl 设置，"
+                        "或改用 --out DIR 生成邮件草稿。", detail=f"{type(exc).__name__}: {exc}")
     return ready, warnings

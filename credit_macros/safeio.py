@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from credit_macros.errors import UserError
+from credit_macros.errors import UserError, os_reason
 
 
 def lock_file(path: Path) -> Path:
@@ -57,7 +57,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], backup: bool =
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", suffix=path.suffix, dir=folder)
     except OSError as exc:
-        raise UserError(f"无法在目录 {folder} 中写入文件（{exc.strerror}），请检查写入权限或换一个输出位置。")
+        raise UserError(f"无法在目录 {folder} 中写入文件（{os_reason(exc)}），请检查写入权限或换一个输出位置。")
     os.close(fd)
     tmp = Path(tmp_name)
     saved = None
@@ -69,7 +69,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], backup: bool =
             shutil.copy2(path, saved)
         os.replace(tmp, path)
     except OSError as exc:
-        raise UserError(f"无法写入文件 {path}（{exc.strerror}），原文件未改动。请检查写入权限或磁盘空间。")
+        raise UserError(f"无法写入文件 {path}（{os_reason(exc)}），原文件未改动。请检查写入权限或磁盘空间。")
     finally:
         if tmp.exists():
             tmp.unlink()

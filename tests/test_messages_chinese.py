@@ -89,3 +89,15 @@ def test_refusal_reasons_in_collect_are_chinese(files):
     assert sorted(r["file"] for r in result["rejected"]) == ["坏.eml", "坏.xlsx"]
     for r in result["rejected"]:
         assert english(r["reason"]) == [], r
+
+
+def test_operating_system_errors_are_said_in_chinese(files):
+    """The SMTP server refusing the connection: the OS's "Connection refused" stays out."""
+    from credit_macros.demo import demo_config_text
+
+    config = files / "smtp.toml"
+    config.write_text(demo_config_text(["开发建设部"]).replace("[mail]\n", '[mail]\nsmtp_host = "127.0.0.1"\nsmtp_port = 1\n'),
+                      "utf-8")
+    code, _, err = run("--config", config, "remind", files / MASTER_NAME, "--send", "--as-of", "2026-02-10")
+    assert (code, err) == (2, "错误：无法通过 127.0.0.1:1 发送邮件（连接被拒绝），请检查 config.toml [mail] 的服务器、端口和 smtp_ssl 设置，"
+                              "或改用 --out DIR 生成邮件草稿。\n")
