@@ -166,16 +166,15 @@ def scan(book: zipfile.ZipFile, part: str, where: str) -> Shape:
         shape.root, prefix, buffer, empty = _head(source, where)
         if empty:
             return shape
-        row_open, row_bare = b"<" + prefix + b"row ", b"<" + prefix + b"row>"
+        row_tag = b"<" + prefix + b"row"
         close = b"</" + prefix + b"sheetData>"
         while True:
             end = buffer.find(close)
             limit = end if end >= 0 else buffer.rfind(b">") + 1
-            rows = buffer.count(row_open, 0, limit) + buffer.count(row_bare, 0, limit)
+            rows = buffer.count(row_tag, 0, limit)  # <row …> and <row>: no other element inside starts so
             if rows:
                 shape.rows += rows
-                last = max(buffer.rfind(row_open, 0, limit), buffer.rfind(row_bare, 0, limit))
-                found = _ROW_NUMBER.search(_ROW_TAG.match(buffer, last).group(1))
+                found = _ROW_NUMBER.search(_ROW_TAG.match(buffer, buffer.rfind(row_tag, 0, limit)).group(1))
                 shape.last_row = int(found.group(1)) if found else shape.last_row + rows
             shape.wide.update(_WIDE.findall(buffer, 0, limit))
             for start, text in _long_texts(buffer, limit):

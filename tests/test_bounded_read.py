@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
-def package(path: Path, rows_xml, dimension: str | None = None, sheet_size: int | None = None) -> Path:
+def package(path: Path, rows_xml, dimension: str | None = None, shared: list[str] | None = None) -> Path:
     """A minimal .xlsx whose only sheet 「S」 holds ``rows_xml`` (bytes, or an iterable of bytes
-    written as a stream) inside ``<sheetData>``."""
+    written as a stream) inside ``<sheetData>``; ``shared``: the shared strings, if any."""
     ct = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
           '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
           '<Default Extension="xml" ContentType="application/xml"/>'
@@ -39,11 +39,19 @@ def package(path: Path, rows_xml, dimension: str | None = None, sheet_size: int 
             '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
     book_rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
                  '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    if shared is not None:
+        ct = ct.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        book_rels = book_rels.replace("</Relationships>", '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/'
+                                      'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
     head = f'<worksheet xmlns="{MAIN}">' + (f'<dimension ref="{dimension}"/>' if dimension else "") + "<sheetData>"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in (("[Content_Types].xml", ct), ("_rels/.rels", rels), ("xl/workbook.xml", book),
                            ("xl/_rels/workbook.xml.rels", book_rels)):
             z.writestr(name, text)
+        if shared is not None:
+            z.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}" count="{len(shared)}" uniqueCount="{len(shared)}">'
+                       + "".join(f"<si><t>{t}</t></si>" for t in shared) + "</sst>")
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
             out.write(head.encode())
             for piece in [rows_xml] if isinstance(rows_xml, bytes) else rows_xml:

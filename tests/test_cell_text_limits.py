@@ -57,3 +57,12 @@ def test_text_over_excels_cell_limit_is_an_error(tmp_path):
     assert [(f["cell"], f["rule"], f["message"]) for f in json.loads(out)["findings"]] == [
         ("D3", "cell-too-long", "第3行「获得科研支持信息」：内容有 32,768 个字符，超过 Excel 单元格上限 32,767 个字符，"
                                 "Excel 打开时会截断，请精简内容或分到几个单元格")]
+
+
+def test_a_long_shared_string_is_read_whole(tmp_path):
+    rows = (inline(1, HEADER) + '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="inlineStr"><is><t>'
+            f'{ORG_CODE}</t></is></c><c r="C2" t="s"><v>2</v></c><c r="D2" t="s"><v>1</v></c></row>')
+    path = package(tmp_path / "共享.xlsx", rows.encode(), shared=["西安某某科技有限公司", "&amp;" * 40000, "是"])
+    assert read_book(path)[0]["S"][1] == ["西安某某科技有限公司", ORG_CODE, "是", "&" * 40000]
+    code, out, _ = run("check", path, "--json", "--as-of", "2023-07-15")
+    assert [(f["cell"], f["rule"]) for f in json.loads(out)["findings"]] == [("D2", "cell-too-long")]
