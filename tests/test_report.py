@@ -212,12 +212,12 @@ def test_summary_sheet(report):
     assert ws["A4"].value == "数据来源：台账_139****2235.xlsx"
     assert ws["A7"].value == SUMMARY
     urged = [[ws.cell(r, c).value for c in range(1, 6)] for r in range(11, 29)]
-    assert urged[0] == ["开发建设部", "逾期报送", "水费（2026-10，应于11月2日前报送）；燃气费（2026-10，应于11月2日前报送）",
+    assert urged[0] == ["开发建设部", "逾期报送", "水费、燃气费（2026-10，应于11月2日前报送）",
                         "李四（身份证 6101**********1231）", "139****2235"]
     assert urged[1] == ["开发建设部", "未报送", "信用修复告知书（2026-10，应于11月2日前报送）",
                         "李四（身份证 6101**********1231）", "139****2235"]
     assert urged[2][:2] == ["综合行政执法支队", "逾期报送"] and urged[3][:2] == ["安全监管部", "未报送"]
-    assert urged[3][2] == "行政检查（2026-10，应于11月2日前报送）；行政奖励（2026-10，应于11月2日前报送）；信用修复告知书（2026-10，应于11月2日前报送）"
+    assert urged[3][2] == "行政检查、行政奖励、信用修复告知书（2026-10，应于11月2日前报送）"
     assert [u[:2] for u in urged[4:6]] == [[ALL_MISSING[0], "未报送"], [ALL_MISSING[0], "得分偏低"]]
     assert urged[5][2] == "得分 0 分，低于 60 分"
     assert [u[:2] for u in urged[6:]] == [[unit, kind] for unit in ALL_MISSING[1:] for kind in ("未报送", "得分偏低")]
@@ -254,29 +254,61 @@ def test_docx_layout(report):
     section = doc.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     paragraphs = [p.text for p in doc.paragraphs]
-    assert paragraphs[0] == "沣西新城社会信用体系建设工作通报（2026年第21期）"
+    assert paragraphs[:5] == ["沣西新城社会信用体系建设工作通报", "2026年第21期", "新城信用办（发展和经济运行部）\t2026年11月16日", "",
+                              "关于2026年11月1日至11月15日\n成员单位信用信息报送情况的通报"]
     assert doc.paragraphs[0].runs[0].font.color.rgb == docx.shared.RGBColor(0xC0, 0, 0)
-    assert paragraphs[1] == "新城信用办（发展和经济运行部）    2026年11月16日"
-    assert "通报期间：2026年11月1日至11月15日" in paragraphs and SUMMARY in paragraphs
-    scores, inds, urged = doc.tables
+    assert 'w:color="C00000"' in doc.paragraphs[2]._p.pPr.xml  # the red rule under office and date
+    assert SUMMARY in paragraphs
+    scores, inds = doc.tables
     assert [c.text for c in scores.rows[1].cells] == ["1", "发展和经济运行部", "5", "5", "0", "0", "100.0%", "0.0%", "100.0"]
     assert [c.text for c in scores.rows[3].cells] == ["3", "开发建设部", "8", "5", "2", "1", "62.5%", "15.0%", "79.0"]
-    assert [c.text for c in scores.rows[21].cells] == ["—", "西咸新区沣西新城装备制造产业园发展中心", "0", "0", "0", "0", "—", "—", "—"]
+    assert len(scores.rows) == 13  # the 12 scored units; the 9 with nothing due are one sentence
+    idle = next(p for p in paragraphs if p.startswith("以下9个单位本期无到期报送事项"))
+    assert idle.endswith("西咸新区沣西新城装备制造产业园发展中心。")
     assert [c.text for c in inds.rows[8].cells] == ["信用承诺累计报送数", "2026-10", "10,500", "> 辖区企业数（10,000）", "达标"]
     shaded = [r.cells[0].text for r in inds.rows[1:] if 'w:fill="FFC7CE"' in r.cells[4]._tc.xml]
     assert shaded == [e[0] for e in EXPECTED_INDICATORS if e[4] == "未达标"]
-    assert [c.text for c in urged.rows[0].cells] == ["成员单位", "类别", "事项", "联系人", "电话"]
-    assert [c.text for c in urged.rows[2].cells] == ["开发建设部", "未报送", "信用修复告知书（2026-10，应于11月2日前报送）",
-                                                     "李四（身份证 6101**********1231）", "139****2235"]
-    assert len(urged.rows) == 19
+    urge = paragraphs[paragraphs.index("四、需督促的单位") + 1:paragraphs.index("五、有关要求")]
+    assert urge[0] == ("1. 开发建设部：逾期报送水费、燃气费（2026-10，应于11月2日前报送）；未报送信用修复告知书（2026-10，应于11月2日前报送）。"
+                       "联系人：李四（身份证 6101**********1231），电话：139****2235。")
+    assert urge[1] == "2. 综合行政执法支队：逾期报送行政裁决、行政强制、行政确认、行政检查、行政奖励、信用修复告知书（2026-10，应于11月2日前报送）。"
+    assert urge[3].startswith(f"4. {ALL_MISSING[0]}：未报送") and urge[3].endswith("；得分 0 分，低于 60 分。")
+    assert len(urge) == 3 + len(ALL_MISSING)  # one paragraph per unit
+    assert paragraphs[-2:] == ["主送：新城社会信用体系建设工作领导小组各成员单位。", "新城信用办（发展和经济运行部）\t2026年11月16日印发"]
+    footer = section.footer._element.xml
+    assert 'w:fldCharType="begin"' in footer and "PAGE" in footer and "— " in footer
     xml = doc.element.xml
-    assert 'w:eastAsia="仿宋"' in xml and 'w:eastAsia="黑体"' in xml
+    assert 'w:eastAsia="仿宋"' in xml and 'w:eastAsia="黑体"' in xml and 'w:eastAsia="楷体"' in xml
+    fonts = [rel.target_part.blob.decode() for rel in doc.part.rels.values() if rel.reltype.endswith("/fontTable")][0]
+    assert '<w:font w:name="仿宋"><w:altName w:val="FangSong"/>' in fonts and '<w:altName w:val="SimHei"/>' in fonts
+
+
+def test_docx_copy_to_from_config(tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[report]\ncopy_to = "新城管委会分管领导"\n', "utf-8")
+    master = build(tmp_path, load_config(cfg))
+    import docx
+
+    result = make_report(master, AS_OF, load_config(cfg), tmp_path / "r.xlsx")
+    texts = [p.text for p in docx.Document(str(result.docx)).paragraphs]
+    assert texts[-2] == "抄送：新城管委会分管领导。"
 
 
 @needs_soffice
 def test_libreoffice_opens_both_files(report, tmp_path):
+    import subprocess
+
     pdf = convert(report.docx, "pdf", tmp_path)
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 5000
+    # the circular as printed: 期号 line, "— N —" at the foot of every page, no number split over two lines
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")[:-1]
+    assert len(pages) >= 3 and "2026年第21期" in re.sub(r"\s+", "", pages[0])  # pdftotext spaces CJK from digits
+    for n, page in enumerate(pages, start=1):
+        assert [re.sub(r"\s+", "", line) for line in page.splitlines() if line.strip()][-1] == f"—{n}—"
+    tokens = "".join(pages).split()
+    assert "%" not in tokens and not [t for t in tokens if re.fullmatch(r"\.\d+%?|\d%", t)]
+    for unit in report.scored:
+        assert f"{unit.score:.1f}" in tokens and (unit.on_time_rate is None or f"{unit.on_time_rate:.1%}" in tokens)
     reopened = openpyxl.load_workbook(convert(report.xlsx, "xlsx", tmp_path / "xlsx"))
     assert reopened.sheetnames == ["通报", "单位得分", "指标", "指标趋势"]
     assert reopened["单位得分"]["L4"].value == 79

@@ -4,7 +4,7 @@ import pytest
 
 from credit_macros.config import load_config
 from credit_macros.errors import UserError
-from credit_macros.report.scoring import half_month, low_scorers, score_units
+from credit_macros.report.scoring import DueItem, half_month, items_text, low_scorers, score_units
 from credit_macros.submissions import SubmissionRow
 
 DEFAULT = load_config("不存在的配置.toml")
@@ -63,8 +63,8 @@ def test_scores_ranks_and_ties():
     rest = ranked[6:]
     assert len(rest) == 15 and all(u.score is None and u.rank is None and u.due == 0 for u in rest)
     assert [u.order for u in rest] == sorted(u.order for u in rest)
-    assert ranked[2].late_items == ["行政奖励（2026-10，应于11月2日前报送）"]
-    assert ranked[2].missing_items == ["水费（2026-10，应于11月2日前报送）"]
+    assert ranked[2].late_items == [DueItem("行政奖励", "2026-10", dt.date(2026, 11, 2))]
+    assert items_text(ranked[2].missing_items) == "水费（2026-10，应于11月2日前报送）"
     assert [u.unit for u in low_scorers(ranked, DEFAULT)] == ["开发建设部"]
 
 

@@ -28,7 +28,7 @@ from credit_macros.report import indicators as indlib
 from credit_macros.report.indicators import IndicatorResult, format_value
 from credit_macros.report.render_docx import write_docx
 from credit_macros.report.render_xlsx import write_xlsx
-from credit_macros.report.scoring import HalfMonth, UnitScore, half_month, low_scorers, score_units, weights
+from credit_macros.report.scoring import HalfMonth, UnitScore, half_month, items_text, low_scorers, score_units, weights
 from credit_macros.safeio import atomic_write, refuse_if_locked
 from credit_macros.submissions import submission_rows
 from credit_macros.table import find_table
@@ -73,7 +73,7 @@ def urge_rows(units: list[UnitScore], low: list[UnitScore], low_score: float, co
     out = []
     for unit in units:
         contact = config.unit_contact(unit.unit)
-        entries = [("逾期报送", "；".join(unit.late_items)), ("未报送", "；".join(unit.missing_items)),
+        entries = [("逾期报送", items_text(unit.late_items)), ("未报送", items_text(unit.missing_items)),
                    ("得分偏低", f"得分 {unit.score:g} 分，低于 {low_score:g} 分" if unit in low else "")]
         out += [(unit.unit, kind, items, contact["contact"], contact["phone"]) for kind, items in entries if items]
     return out

@@ -70,6 +70,31 @@ def half_month(as_of: dt.date) -> HalfMonth:
     return HalfMonth(last.replace(day=16), last.replace(day=monthcal.monthrange(last.year, last.month)[1]))
 
 
+@dataclass(frozen=True)
+class DueItem:
+    """One obligation of a unit that was late or is missing: template (or duty), 报送期, due date."""
+    obligation: str
+    period: str
+    due: dt.date
+
+    @property
+    def when(self) -> str:
+        return f"{self.period}，应于{self.due.month}月{self.due.day}日前报送"
+
+
+def items_text(items: list[DueItem]) -> str:
+    """The items in one phrase, one bracket per (报送期, due date) instead of one per item.
+
+    >>> d = dt.date(2026, 2, 2)
+    >>> items_text([DueItem("水费", "2026-01", d), DueItem("燃气费", "2026-01", d), DueItem("行政强制", "2025-12", dt.date(2026, 1, 5))])
+    '水费、燃气费（2026-01，应于2月2日前报送）；行政强制（2025-12，应于1月5日前报送）'
+    """
+    groups: dict[str, list[str]] = {}
+    for item in items:
+        groups.setdefault(item.when, []).append(item.obligation)
+    return "；".join(f"{'、'.join(names)}（{when}）" for when, names in groups.items())
+
+
 @dataclass
 class UnitScore:
     unit: str
@@ -82,8 +107,8 @@ class UnitScore:
     errors: int = 0
     score: float | None = None
     rank: int | None = None
-    late_items: list[str] = field(default_factory=list)
-    missing_items: list[str] = field(default_factory=list)
+    late_items: list[DueItem] = field(default_factory=list)
+    missing_items: list[DueItem] = field(default_factory=list)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -109,10 +134,6 @@ def weights(config) -> tuple[float, float, float, float]:
     return w_on, w_q, penalty, low
 
 
-def _item(row) -> str:
-    return f"{row.obligation}（{row.period}，应于{row.due.month}月{row.due.day}日前报送）"
-
-
 def _score(unit: UnitScore, w_on: float, w_q: float, penalty: float) -> float:
     sent = unit.on_time + unit.late
     if unit.rows:
@@ -133,7 +154,7 @@ def score_units(rows, period: HalfMonth, config) -> list[UnitScore]:
         unit.due += 1
         if row.status == MISSING:
             unit.missing += 1
-            unit.missing_items.append(_item(row))
+            unit.missing_items.append(DueItem(row.obligation, row.period, row.due))
             continue
         unit.rows += row.rows
         unit.errors += row.errors
@@ -141,7 +162,7 @@ def score_units(rows, period: HalfMonth, config) -> list[UnitScore]:
             unit.on_time += 1
         else:
             unit.late += 1
-            unit.late_items.append(_item(row))
+            unit.late_items.append(DueItem(row.obligation, row.period, row.due))
     for unit in scores.values():
         if unit.due:
             unit.score = _score(unit, w_on, w_q, penalty)
