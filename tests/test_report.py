@@ -353,3 +353,21 @@ def test_locked_output_is_refused(tmp_path, config):
     (tmp_path / "~$r.docx").write_text("")
     code, _, err = run("report", str(master), "--as-of", "2026-11-16", "--out", str(out))
     assert code == 2 and "r.docx 正在被" in err and not out.exists()
+
+
+def test_charts_straight_with_markers_and_a_sentence_where_data_is_missing(report, tmp_path):
+    with zipfile.ZipFile(report.xlsx) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    lines = [c for c in charts if "<lineChart>" in c]
+    assert len(lines) == 13
+    for xml in lines:  # two series each: actual (circle markers), target (dashed, no markers); never smoothed
+        assert xml.count('<smooth val="0"/>') == 2 and '<smooth val="1"/>' not in xml
+        assert xml.count('<symbol val="circle"/>') == 1 and xml.count('<symbol val="none"/>') == 1
+        assert '<a:prstDash val="dash"/>' in xml and ("比例（%）" in xml or "数量（个）" in xml) and ("月份" in xml or "季度" in xml)
+    # 辖区企业数 not filled: the three 秦信融 shares relative to it say so instead of drawing a target alone
+    no_enterprises = load_config(None)
+    result = make_report(build(tmp_path, no_enterprises), AS_OF, no_enterprises, tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(result.xlsx)["指标"]
+    sentences = [c.value for row in ws.iter_rows(min_row=17) for c in row if isinstance(c.value, str) and "无数据，不绘制趋势图" in c.value]
+    assert len(ws._charts) + len(sentences) == 13
+    assert any(s.startswith("秦信融累计实名占比：无数据，不绘制趋势图。config.toml [office] enterprise_count 未填写辖区企业数") for s in sentences), sentences

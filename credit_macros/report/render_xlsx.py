@@ -142,11 +142,26 @@ def _indicator_sheet(ws, trend_ws, result: ReportResult, config) -> None:
     _trend_charts(ws, trend_ws, result, len(result.indicators) + 3)
 
 
+def _no_chart(ws, anchor: str, item) -> None:
+    """The sentence shown where an indicator's chart would be when there is nothing to draw."""
+    cell = ws[anchor]
+    cell.value = mask(f"{item.indicator.name}：无数据，不绘制趋势图。{item.note or '请在“指标数据”表填写本指标所需各列'}，填写后重新生成通报。")
+    cell.font, cell.alignment = RED_FONT, styles.WRAP_TOP
+
+
 def _trend_charts(ws, trend_ws, result: ReportResult, first_row: int) -> None:
-    """One block per indicator on 指标趋势 (期间 | 实际 | 目标) and a line chart of it on 指标."""
+    """One block per indicator on 指标趋势 (期间 | 实际 | 目标) and a line chart of it on 指标:
+    straight lines, a marker on every actual point, the target dashed grey without markers, axis
+    titles in Chinese. An indicator without a single actual value (no 指标数据, or 辖区企业数
+    missing) gets one sentence saying what to fill instead of a chart of its target alone."""
     row, placed = 1, 0
     for item in result.indicators:
-        if not item.trend:
+        if item.indicator.period == "current":
+            continue
+        anchor = f"{'A' if placed % 2 == 0 else 'E'}{first_row + placed // 2 * CHART_ROWS}"
+        placed += 1
+        if all(value is None for _, value in item.trend):
+            _no_chart(ws, anchor, item)
             continue
         ind = item.indicator
         fmt = PERCENT if ind.format == "percent" else COUNT
@@ -160,13 +175,22 @@ def _trend_charts(ws, trend_ws, result: ReportResult, first_row: int) -> None:
         chart = LineChart()
         chart.title = mask(ind.name)
         chart.y_axis.number_format = "0%" if ind.format == "percent" else "#,##0"
+        chart.y_axis.title = "比例（%）" if ind.format == "percent" else "数量（个）"
+        chart.x_axis.title = "季度" if ind.period == "quarter" else "月份"
+        chart.x_axis.delete = chart.y_axis.delete = False
         chart.add_data(Reference(trend_ws, min_col=2, max_col=3, min_row=row, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(trend_ws, min_col=1, min_row=row + 1, max_row=last))
-        chart.series[1].graphicalProperties.line.dashStyle = "dash"
+        actual, target = chart.series
+        for series in chart.series:
+            series.smooth = False
+        actual.marker.symbol, actual.marker.size = "circle", 7
+        actual.graphicalProperties.line.solidFill = "1F4E79"
+        actual.graphicalProperties.line.width = 28575  # 2.25 pt
+        target.marker.symbol = "none"
+        target.graphicalProperties.line.solidFill = "808080"
+        target.graphicalProperties.line.dashStyle = "dash"
         chart.width, chart.height = CHART_WIDTH, CHART_HEIGHT
-        anchor_col = "A" if placed % 2 == 0 else "E"
-        ws.add_chart(chart, f"{anchor_col}{first_row + placed // 2 * CHART_ROWS}")
-        placed += 1
+        ws.add_chart(chart, anchor)
         row = last + 2
     for letter, width in (("A", 26), ("B", 14), ("C", 14)):
         trend_ws.column_dimensions[letter].width = width
