@@ -23,6 +23,7 @@ setup(
         "olefile>=0.46",
         "extract-msg>=0.48",
         "python-docx>=1.1",
+        "filelock>=3.12",
     ],
     extras_require={
         "test": ["pytest>=7", "aiosmtpd>=1.4", "oletools>=0.60", "frictionless>=5.0", "msoffcrypto-tool>=5.0", "lxml>=4.9", "xmlschema>=3.0", "XlsxWriter>=3.0"],

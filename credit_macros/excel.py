@@ -27,6 +27,7 @@ logged.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import tempfile
@@ -42,6 +43,7 @@ from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, collect
 from credit_macros.config import load_config
 from credit_macros.errors import UserError
 from credit_macros.remind import plan_reminders, write_drafts
+from credit_macros.safeio import exclusive
 from credit_macros.sources import gather
 from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts, status_grid, submission_rows
 from credit_macros.table import col_letter
@@ -83,9 +85,16 @@ def _alert(book, text: str, title: str, critical: bool = False) -> None:
     book.app.alert(text, title=title, buttons="ok", mode="critical" if critical else "info")
 
 
+def _writer_lock(book):
+    """The workbook's writer lock while a button works on it (none for an unsaved workbook)."""
+    path = Path(book.fullname)
+    return exclusive(path, command=f"Excel 加载项（{book.name}）") if path.is_absolute() and path.parent.is_dir() \
+        else contextlib.nullcontext()
+
+
 def button(label: str):
-    """Wrap a ribbon function: resolve the caller's workbook, show progress, turn errors into
-    Chinese message boxes."""
+    """Wrap a ribbon function: resolve the caller's workbook, hold its writer lock (the one the
+    CLI commands take, ``safeio.exclusive``), show progress, turn errors into Chinese message boxes."""
 
     def wrap(func):
         @functools.wraps(func)
@@ -93,7 +102,8 @@ def button(label: str):
             book = _caller(book)
             _status(book, f"信用台账助手：{label}……")
             try:
-                return func(book)
+                with _writer_lock(book):
+                    return func(book)
             except UserError as exc:
                 _alert(book, exc.message, f"{label}：无法完成", critical=True)
             except Exception:  # noqa: BLE001 - the user must see a message box, not a traceback

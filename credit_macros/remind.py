@@ -21,6 +21,7 @@ from credit_macros import catalogue
 from credit_macros.catalogue import units as unitlib
 from credit_macros.collect import FINDINGS_HEADERS, FINDINGS_SHEET
 from credit_macros.errors import UserError, os_reason
+from credit_macros.safeio import outputs
 from credit_macros.submissions import MISSING, MONTHLY, NOT_DUE, SubmissionRow, sheet_records
 from credit_macros.workdays import Calendar, describe
 
@@ -121,10 +122,14 @@ def draft_name(reminder: Reminder) -> str:
 
 
 def write_drafts(reminders: list[Reminder], outbox: Path, as_of: dt.date, config) -> list[str]:
-    """Save each reminder as an .eml draft in ``outbox``; returns warnings (units without address)."""
+    """Save each reminder as an .eml draft in ``outbox`` (all or none); returns warnings (units
+    without address)."""
     warnings = []
+    with outputs() as drafts:
+        for reminder in reminders:
+            data = message(reminder, config, as_of).as_bytes()
+            drafts.write(outbox / draft_name(reminder), lambda tmp, data=data: tmp.write_bytes(data), backup=False)
     for reminder in reminders:
-        (outbox / draft_name(reminder)).write_bytes(message(reminder, config, as_of).as_bytes())
         if not reminder.to:
             warnings.append(f"{reminder.unit} 没有登记邮箱，草稿 {draft_name(reminder)} 的收件人为空；"
                             f"请在 config.toml 的 [units.\"{reminder.unit}\"] 中填写 email。")

@@ -263,13 +263,13 @@ def _wanted(path: Path) -> bool:
 def gather(paths, exclude: Path | None = None) -> list[Incoming]:
     """Items of every SOURCE (folders recursively: their workbooks and mails), in name order.
 
-    ``exclude``: a file never to read (the master itself and its backup, when a folder holds them).
+    ``exclude``: a file never to read (the master itself and its backups, when a folder holds them).
     """
     skip = set()
     if exclude is not None:
-        from credit_macros.safeio import backup_path
+        from credit_macros.safeio import backups
 
-        skip = {exclude.resolve(), backup_path(exclude).resolve()}
+        skip = {exclude.resolve(), *(p.resolve() for p in backups(exclude))}
     items: list[Incoming] = []
     for given in paths:
         path = Path(given)

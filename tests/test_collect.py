@@ -209,7 +209,7 @@ def test_xlsm_attachment_is_read_as_data_and_its_macro_never_runs(office):
     assert accepted["file"] == path.name and filled(accepted) == {"水费": 2}
     assert [r["行政相对人名称"] for r in master_rows(folder, "水费")] == [r[0] for r in rows]
     assert not marker.exists()
-    assert {p for p in folder.rglob("*")} - files_before == {folder / "信用体系建设台账.bak.xlsx"}
+    assert {p for p in folder.rglob("*")} - files_before == {folder / "信用体系建设台账.bak.xlsx", folder / ".信用体系建设台账.xlsx.lock"}
     assert _children() <= children_before
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
 
 from credit_macros.errors import UserError
 from credit_macros.inplace import apply_marks, ensure_writable
+from credit_macros.safeio import exclusive
 from credit_macros.validate import validate_grids
 from credit_macros.validate.values import parse_date
 from credit_macros.xlsxio import read_book
@@ -36,6 +38,11 @@ def as_of_date(text: str | None) -> dt.date:
 
 
 def run(args, ctx) -> int:
+    with exclusive(args.file, err=ctx.err) if args.in_place else contextlib.nullcontext():
+        return _check(args, ctx)
+
+
+def _check(args, ctx) -> int:
     path: Path = args.file
     as_of = as_of_date(args.as_of)
     if args.in_place:

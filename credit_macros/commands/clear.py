@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from credit_macros.inplace import clear_marks
+from credit_macros.safeio import exclusive
 
 NAME = "clear"
 HELP = "清除 check --in-place 写入的标记：恢复原有填充色和批注，删除“校验结果”工作表"
@@ -17,7 +18,8 @@ def add_arguments(parser) -> None:
 
 def run(args, ctx) -> int:
     path: Path = args.file
-    backup = clear_marks(path)
+    with exclusive(path, err=ctx.err):
+        backup = clear_marks(path)
     if backup is None:
         print(f"文件 {path} 中没有校验标记，无需清除，文件未改动。", file=ctx.out)
     else:

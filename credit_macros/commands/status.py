@@ -19,7 +19,7 @@ import openpyxl
 
 from credit_macros.commands.deadline import parse_date
 from credit_macros.errors import UserError
-from credit_macros.safeio import atomic_write, refuse_if_locked
+from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
 from credit_macros.submissions import counts
 from credit_macros.workbook import calendar_sheet, ledger_sheet, task_status, tracking
 from credit_macros.workbook.submissions_sheet import refresh_submissions
@@ -48,7 +48,7 @@ def _load(path: Path):
     try:
         wb = openpyxl.load_workbook(path)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UserError(f"无法打开 {path.name}：文件内部结构已损坏；可用同目录的 .bak.xlsx 备份恢复。", detail=str(exc))
+        raise UserError(f"无法打开 {path.name}：文件内部结构已损坏；可用同目录的备份 {latest_backup(path).name} 恢复。", detail=str(exc))
     if task_status.SHEET not in wb.sheetnames:
         raise UserError(f"{path.name} 中没有“{task_status.SHEET}”工作表，不是总台账；"
                         "请指定 credit-macros build 生成的《信用体系建设台账》。")
@@ -61,6 +61,11 @@ def _summary(values: dict, column_of) -> str:
 
 
 def run(args, ctx) -> int:
+    with exclusive(args.workbook, err=ctx.err):
+        return _refresh(args, ctx)
+
+
+def _refresh(args, ctx) -> int:
     as_of = parse_date(args.as_of) if args.as_of else None
     path: Path = args.workbook
     wb = _load(path)

@@ -29,7 +29,7 @@ from credit_macros.report.indicators import IndicatorResult, format_value
 from credit_macros.report.render_docx import write_docx
 from credit_macros.report.render_xlsx import write_xlsx
 from credit_macros.report.scoring import HalfMonth, UnitScore, half_month, items_text, low_scorers, score_units, weights
-from credit_macros.safeio import atomic_write, refuse_if_locked
+from credit_macros.safeio import outputs, refuse_if_locked
 from credit_macros.submissions import submission_rows
 from credit_macros.table import find_table
 from credit_macros.validate import ERROR
@@ -173,6 +173,7 @@ def make_report(master_path, as_of: dt.date, config, out_path=None, grids=None) 
     if out_path is None:
         out.parent.mkdir(exist_ok=True)
     result.xlsx, result.docx = out, docx
-    atomic_write(out, lambda tmp: write_xlsx(result, config, tmp))
-    atomic_write(docx, lambda tmp: write_docx(result, config, tmp))
+    with outputs() as files:   # both or neither
+        files.write(out, lambda tmp: write_xlsx(result, config, tmp))
+        files.write(docx, lambda tmp: write_docx(result, config, tmp))
     return result

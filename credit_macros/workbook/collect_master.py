@@ -24,7 +24,7 @@ from pathlib import Path
 from credit_macros import catalogue
 from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, Outcome, collect
 from credit_macros.errors import UserError
-from credit_macros.safeio import atomic_write, refuse_if_locked
+from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
 from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, status_grid, submission_rows
 from credit_macros.table import is_blank
 from credit_macros.workbook.xlsxstream import SheetRows, rewrite
@@ -42,7 +42,7 @@ def read_master(path: Path) -> dict[str, list[list]]:
     try:
         grids = read_grids(path)
     except UserError as exc:
-        raise UserError(f"总台账：{exc.message}" + (f"如总台账已损坏，可用备份 {path.stem}.bak.xlsx 恢复。" if path.exists() else ""))
+        raise UserError(f"总台账：{exc.message}" + (f"如总台账已损坏，可用备份 {latest_backup(path).name} 恢复。" if path.exists() else ""))
     missing = [t.sheet for t in catalogue.templates() if t.sheet not in grids]
     if missing:
         raise UserError(f"总台账 {path.name} 缺少模板工作表 {'、'.join(missing)}，请用 credit-macros build 生成的总台账汇总。")
@@ -98,7 +98,13 @@ def _comparable(grid: list[list]) -> list[tuple]:
 
 
 def collect_into(master: Path, items, as_of: dt.date, config) -> tuple[Outcome, list, bool]:
-    """Collect ``items`` into the master file; returns (plan, 报送情况 rows, whether the file was written)."""
+    """Collect ``items`` into the master file; returns (plan, 报送情况 rows, whether the file was written).
+    Holds the master's writer lock from reading to writing."""
+    with exclusive(master):
+        return _collect_into(master, items, as_of, config)
+
+
+def _collect_into(master: Path, items, as_of: dt.date, config) -> tuple[Outcome, list, bool]:
     grids = read_master(master)
     outcome = collect(grids, items, as_of, config)
     receipts = grids[RECEIPTS_SHEET][: _used(grids[RECEIPTS_SHEET])] + outcome.receipts

@@ -22,7 +22,7 @@ from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
 from credit_macros.collect import META_SHEET, META_VISIBLE, template_version
 from credit_macros.deadlines import monthly_due
-from credit_macros.safeio import atomic_write
+from credit_macros.safeio import outputs
 from credit_macros.submissions import parse_month
 from credit_macros.workbook import styles
 from credit_macros.workbook.master import guide_lines
@@ -91,14 +91,16 @@ def build_unit_book(unit: str, period: str, config) -> Workbook | None:
 
 
 def write_unit_books(period: str, out: Path, config) -> tuple[list[tuple[str, Path]], list[str]]:
-    """Write the units' workbooks into ``out``; returns ((unit, path) written, units without templates)."""
+    """Write the units' workbooks into ``out`` (all or none); returns ((unit, path) written, units
+    without templates)."""
     written, skipped = [], []
-    for unit in unitlib.all_units():
-        book = build_unit_book(unit.name, period, config)
-        if book is None:
-            skipped.append(unit.name)
-            continue
-        path = out / unit_book_name(unit.name, period)
-        atomic_write(path, book.save, backup=False)
-        written.append((unit.name, path))
+    with outputs() as books:
+        for unit in unitlib.all_units():
+            book = build_unit_book(unit.name, period, config)
+            if book is None:
+                skipped.append(unit.name)
+                continue
+            path = out / unit_book_name(unit.name, period)
+            books.write(path, book.save, backup=False)
+            written.append((unit.name, path))
     return written, skipped
