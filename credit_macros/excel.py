@@ -53,6 +53,7 @@ from credit_macros.validate.marks import marks_from, split_cell
 from credit_macros.validate.rules import OWN_SHEETS
 from credit_macros.validate.values import parse_date
 from credit_macros.workbook import calendar_sheet, ledger_sheet, styles, task_status
+from credit_macros.workbook.collect_master import OFFICE_SHEETS, require_master
 from credit_macros.workbook.unit_book import write_unit_books
 from credit_macros.workdays import Calendar, coverage_lines
 
@@ -436,12 +437,8 @@ def collect_in(book):
     today = dt.date.today()
     calendar = Calendar.from_config(config)
     items = gather([_inbox(master)])
-    names = {s.name for s in book.sheets}
-    needed = [t.sheet for t in catalogue.templates()] + [RECEIPTS_SHEET, FINDINGS_SHEET, STATUS_SHEET, HISTORY_SHEET]
-    missing = [n for n in needed if n not in names]
-    if missing:
-        raise UserError(f"总台账「{book.name}」缺少工作表 {'、'.join(missing)}，请用 credit-macros build 生成的总台账汇总。")
-    grids = _grids(book, needed)
+    require_master(master, {s.name for s in book.sheets})
+    grids = _grids(book, [t.sheet for t in catalogue.templates()] + list(OFFICE_SHEETS))
     outcome = collect(grids, items, today, config)
     for state in outcome.sheets.values():
         if state.changed:

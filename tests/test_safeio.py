@@ -368,3 +368,24 @@ def test_ribbon_honours_the_lock_the_cli_holds(office, monkeypatch):
     b = book(master, saved=True)
     assert excel.split_out(b)
     assert len(list(folder.glob("报送表_*/*.xlsx"))) > 0
+
+
+# ---------------------------------------------------------------- 17.4 build over a master with data
+
+def test_build_refuses_to_replace_a_master_holding_collected_rows(office):
+    folder, paths = office
+    master = folder / MASTER_NAME
+    assert cli(folder, "collect", master, paths["开发建设部"], "--as-of", AS_OF)[0] == 0
+    collected = master.read_bytes()
+    files = listing(folder)
+    code, out, err = cli(folder, "build", "--out", master)
+    key = catalogue.tasks.unit_templates("开发建设部")[0]
+    assert code == 2 and f"{master} 已有数据（{key} 3 行、收文记录 " in err and "--force" in err, err
+    assert master.read_bytes() == collected and listing(folder) == files
+    first = (folder / "信用体系建设台账.bak.xlsx").read_bytes()   # the master before collect
+    for _ in range(2):
+        code, out, err = cli(folder, "build", "--out", master, "--force")
+        assert code == 0, err
+    assert (folder / "信用体系建设台账.bak.xlsx").read_bytes() == first
+    assert (folder / "信用体系建设台账.bak2.xlsx").read_bytes() == collected
+    assert (folder / "信用体系建设台账.bak3.xlsx").exists()

@@ -10,7 +10,7 @@ from credit_macros.errors import UserError
 from credit_macros.remind import draft_name, plan_reminders, send, write_drafts
 from credit_macros.submissions import submission_rows
 from credit_macros.workdays import Calendar
-from credit_macros.xlsxio import read_grids
+from credit_macros.workbook.collect_master import read_master
 
 NAME = "remind"
 HELP = "生成催报/退回修改邮件：临近期限或逾期未报的单位、报送文件有校验问题的单位（--out 存为草稿，--send 直接发送）"
@@ -30,7 +30,7 @@ def run(args, ctx) -> int:
     if args.out is not None and not args.out.is_dir():
         raise UserError(f"输出目录 {args.out} 不存在，请先创建该目录或换一个输出位置。")
     calendar = Calendar.from_config(ctx.config)
-    grids = read_grids(args.master)
+    grids = read_master(args.master)
     reminders = plan_reminders(submission_rows(grids, as_of, calendar, ctx.config), grids, as_of, ctx.config, calendar)
     if not reminders:
         print(f"截至 {as_of.isoformat()}，没有需要提醒的单位。", file=ctx.out)

@@ -8,7 +8,7 @@ from credit_macros.catalogue import tasks as tasklib
 from credit_macros.collect import period_argument
 from credit_macros.errors import UserError
 from credit_macros.workbook.unit_book import write_unit_books
-from credit_macros.xlsxio import describe_problem
+from credit_macros.workbook.collect_master import read_master
 
 NAME = "split"
 HELP = "按成员单位拆分报送表：每个单位一个工作簿，只含其负责的模板，已填单位和报送期，表头已保护"
@@ -23,9 +23,7 @@ def add_arguments(parser) -> None:
 
 def run(args, ctx) -> int:
     period = period_argument(args.period)
-    problem = describe_problem(args.master)
-    if problem:
-        raise UserError(f"总台账：{problem}")
+    read_master(args.master)
     out = args.out or args.master.parent / f"报送表_{period}"
     if args.out is None:
         out.mkdir(exist_ok=True)

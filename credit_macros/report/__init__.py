@@ -34,8 +34,8 @@ from credit_macros.submissions import submission_rows
 from credit_macros.table import find_table
 from credit_macros.validate import ERROR
 from credit_macros.validate.rules import data_rows, validate_table
+from credit_macros.workbook.collect_master import read_master
 from credit_macros.workdays import Calendar
-from credit_macros.xlsxio import read_grids
 
 REPORT_FOLDER = "通报"
 FIVE_KINDS = tuple(t.key for t in catalogue.templates() if t.number <= 5)  # 附件1–5: 五类行政管理信息
@@ -166,7 +166,7 @@ def make_report(master_path, as_of: dt.date, config, out_path=None, grids=None) 
     out = Path(out_path) if out_path else default_out(master, as_of)
     if out.suffix.lower() != ".xlsx":
         raise UserError(f"通报输出文件 {out} 的扩展名应为 .xlsx（同名 .docx 会写在旁边）。")
-    result = build_report(master, read_grids(master) if grids is None else grids, as_of, config)
+    result = build_report(master, read_master(master) if grids is None else grids, as_of, config)
     docx = out.with_suffix(".docx")
     refuse_if_locked(out)
     refuse_if_locked(docx)

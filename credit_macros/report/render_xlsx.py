@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from credit_macros.masking import mask
 from credit_macros.report import indicators as indlib
 from credit_macros.workbook import styles
+from credit_macros.workbook.cells import put
 
 if TYPE_CHECKING:
     from credit_macros.report import ReportResult
@@ -33,7 +34,7 @@ CHART_WIDTH, CHART_HEIGHT, CHART_ROWS = 16, 7.5, 16
 
 
 def _put(ws, row: int, col: int, value, number_format: str | None = None, border: bool = True):
-    cell = ws.cell(row, col, mask(value))
+    cell = put(ws, row, col, mask(value))
     cell.font = styles.BODY_FONT
     cell.alignment = styles.WRAP_TOP
     if border:

@@ -43,14 +43,22 @@ def read_master(path: Path) -> dict[str, list[list]]:
         grids = read_grids(path)
     except UserError as exc:
         raise UserError(f"总台账：{exc.message}" + (f"如总台账已损坏，可用备份 {latest_backup(path).name} 恢复。" if path.exists() else ""))
-    missing = [t.sheet for t in catalogue.templates() if t.sheet not in grids]
+    require_master(path, grids)
+    return grids
+
+
+def require_master(path: Path, sheets) -> None:
+    """Refuse a workbook that is not a master (a unit's book, any other file), naming the sheets
+    it lacks; ``sheets``: its sheet names. The one check collect, report, remind and split share."""
+    missing = [t.sheet for t in catalogue.templates() if t.sheet not in sheets]
     if missing:
-        raise UserError(f"总台账 {path.name} 缺少模板工作表 {'、'.join(missing)}，请用 credit-macros build 生成的总台账汇总。")
-    lacking = [name for name in OFFICE_SHEETS if name not in grids]
+        raise UserError(f"{path.name} 不是总台账：缺少模板工作表 {'、'.join(missing)}"
+                        + ("（这像是成员单位的报送表，只含本单位的模板）" if len(missing) < len(catalogue.templates()) else "")
+                        + "。请指定 credit-macros build 生成的总台账《信用体系建设台账》。")
+    lacking = [name for name in OFFICE_SHEETS if name not in sheets]
     if lacking:
         raise UserError(f"总台账 {path.name} 缺少工作表 {'、'.join(lacking)}（较早版本生成的总台账）。"
-                        f"请先运行 credit-macros status \"{path}\" 补齐这些工作表，再汇总。")
-    return grids
+                        f"请先运行 credit-macros status \"{path}\" 补齐这些工作表，再重试。")
 
 
 def _used(grid: list[list]) -> int:

@@ -22,6 +22,7 @@ from credit_macros.catalogue import units as unitlib
 from credit_macros.collect import PROVENANCE
 from credit_macros.safeio import atomic_write
 from credit_macros.workbook import styles, task_status, tracking
+from credit_macros.workbook.cells import put
 from credit_macros.workbook.indicator_sheet import write_indicator_sheet
 from credit_macros.workbook.submissions_sheet import add_office_sheets
 from credit_macros.workbook.template_sheet import ListSheet, write_template_sheet
@@ -65,7 +66,7 @@ def guide_lines(config, template: catalogue.Template | None = None) -> list[str]
 def _write_guide(ws, lines: list[str]) -> None:
     ws.column_dimensions["A"].width = 110
     for r, line in enumerate(lines, start=1):
-        cell = ws.cell(r, 1, line)
+        cell = put(ws, r, 1, line)
         cell.alignment = styles.WRAP_TOP
         cell.font = styles.TITLE_FONT if r == 1 else (styles.HEADER_FONT if line == "填写说明" else styles.BODY_FONT)
 
@@ -76,7 +77,7 @@ def _write_table(ws, headers: list[tuple[str, int]], rows: list[list], config) -
         ws.column_dimensions[get_column_letter(c)].width = width
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row, start=1):
-            cell = ws.cell(r, c, value)
+            cell = put(ws, r, c, value)
             cell.alignment = styles.WRAP_TOP
             cell.border = styles.BORDER
     ws.freeze_panes = "A2"

@@ -11,6 +11,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from credit_macros.catalogue import Column, Template, enum_values
 from credit_macros.workbook import styles
+from credit_macros.workbook.cells import put
 
 LIST_SHEET = "_选项"
 LAST_ROW = 1048576
@@ -55,7 +56,7 @@ class ListSheet:
             col = len(self.ranges) + 1
             self.sheet.cell(1, col, name)
             for r, value in enumerate(values, start=2):
-                self.sheet.cell(r, col, value).number_format = styles.TEXT_FORMAT
+                put(self.sheet, r, col, value).number_format = styles.TEXT_FORMAT
             letter = get_column_letter(col)
             self.ranges[name] = f"'{LIST_SHEET}'!${letter}$2:${letter}${len(values) + 1}"
         return self.ranges[name]
@@ -87,7 +88,7 @@ def write_template_sheet(ws, template: Template, config, lists: ListSheet, unit:
     top = 1
     if template.unit_line:
         ws.cell(1, 1, "单位：").font = styles.HEADER_FONT
-        ws.cell(1, 2, unit).number_format = styles.TEXT_FORMAT
+        put(ws, 1, 2, unit).number_format = styles.TEXT_FORMAT
         ws.merge_cells(start_row=1, start_column=2, end_row=1, end_column=4)
         top = 2
     last_header = top + template.header_rows - 1

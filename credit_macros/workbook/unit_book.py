@@ -25,6 +25,7 @@ from credit_macros.deadlines import monthly_due
 from credit_macros.safeio import outputs
 from credit_macros.submissions import parse_month
 from credit_macros.workbook import styles
+from credit_macros.workbook.cells import put
 from credit_macros.workbook.master import guide_lines
 from credit_macros.workbook.template_sheet import ListSheet, write_template_sheet
 from credit_macros.workdays import Calendar, describe
@@ -63,14 +64,14 @@ def build_unit_book(unit: str, period: str, config) -> Workbook | None:
     info = wb.active
     info.title = META_VISIBLE
     rows = metadata_rows(unit, period, config)
-    info.cell(1, 1, f"{config['office']['district']}社会信用信息报送表").font = styles.TITLE_FONT
+    put(info, 1, 1, f"{config['office']['district']}社会信用信息报送表").font = styles.TITLE_FONT
     for r, (key, value) in enumerate(rows, start=3):
         info.cell(r, 1, key).font = styles.HEADER_FONT
-        info.cell(r, 2, value).number_format = styles.TEXT_FORMAT
+        put(info, r, 2, value).number_format = styles.TEXT_FORMAT
     info.cell(len(rows) + 3, 1, "报送内容").font = styles.HEADER_FONT
-    info.cell(len(rows) + 3, 2, "、".join(catalogue.template(k).label for k in keys))
+    put(info, len(rows) + 3, 2, "、".join(catalogue.template(k).label for k in keys))
     for r, line in enumerate(guide_lines(config)[1:], start=len(rows) + 5):
-        info.cell(r, 1, line).alignment = styles.WRAP_TOP
+        put(info, r, 1, line).alignment = styles.WRAP_TOP
     info.column_dimensions["A"].width = 14
     info.column_dimensions["B"].width = 90
     info.protection.sheet = True
@@ -82,8 +83,8 @@ def build_unit_book(unit: str, period: str, config) -> Workbook | None:
         protect(ws, template)
     meta = wb.create_sheet(META_SHEET)
     for r, (key, value) in enumerate(rows, start=1):
-        meta.cell(r, 1, key)
-        meta.cell(r, 2, value).number_format = styles.TEXT_FORMAT
+        put(meta, r, 1, key)
+        put(meta, r, 2, value).number_format = styles.TEXT_FORMAT
     meta.sheet_state = "veryHidden"
     wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
     wb.active = 1
