@@ -389,3 +389,26 @@ def test_build_refuses_to_replace_a_master_holding_collected_rows(office):
     assert (folder / "信用体系建设台账.bak.xlsx").read_bytes() == first
     assert (folder / "信用体系建设台账.bak2.xlsx").read_bytes() == collected
     assert (folder / "信用体系建设台账.bak3.xlsx").exists()
+
+
+# ---------------------------------------------------------------- 18.5 malformed sheet XML
+
+def test_master_with_malformed_sheet_xml_is_refused_pointing_to_the_backup(office):
+    folder, paths = office
+    master = folder / MASTER_NAME
+    assert cli(folder, "status", master, "--as-of", AS_OF)[0] == 0     # now a backup exists
+    broken = folder / "broken.xlsx"
+    with zipfile.ZipFile(master) as src, zipfile.ZipFile(broken, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            dst.writestr(item, data)
+    broken.replace(master)
+    before = master.read_bytes()
+    for argv in (("status", master), ("collect", master, paths["开发建设部"], "--as-of", AS_OF)):
+        proc = subprocess_cli(folder, *argv)
+        code, err = proc.wait(), proc.stderr.read()
+        assert code == 2, (argv, err)
+        assert err.startswith("错误：") and "信用体系建设台账.bak.xlsx" in err and "Traceback" not in err, (argv, err)
+    assert master.read_bytes() == before

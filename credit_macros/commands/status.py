@@ -43,12 +43,14 @@ def _load(path: Path):
     kind, problem = classify(path)
     if problem or kind != "xlsx" or path.suffix.lower() != ".xlsx":
         raise UserError(f"{problem or f'文件 {path.name} 不是 .xlsx 工作簿。'}请指定 credit-macros build 生成的总台账（.xlsx）；"
-                        "总台账损坏时可用同目录的 .bak.xlsx 备份恢复。")
+                        f"总台账损坏时可用同目录的备份 {latest_backup(path).name} 恢复。")
     refuse_if_locked(path)
     try:
         wb = openpyxl.load_workbook(path)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UserError(f"无法打开 {path.name}：文件内部结构已损坏；可用同目录的备份 {latest_backup(path).name} 恢复。", detail=str(exc))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        # SyntaxError: malformed sheet XML (lxml's XMLSyntaxError and ElementTree's ParseError)
+        raise UserError(f"无法打开 {path.name}：文件内部结构已损坏，未作任何修改；可用同目录的备份 {latest_backup(path).name} 恢复。",
+                        detail=str(exc))
     if task_status.SHEET not in wb.sheetnames:
         raise UserError(f"{path.name} 中没有“{task_status.SHEET}”工作表，不是总台账；"
                         "请指定 credit-macros build 生成的《信用体系建设台账》。")
