@@ -81,15 +81,16 @@ def _restore(wb) -> bool:
     """Give every cell still carrying our mark its original fill and note; drop our sheets.
     Returns whether there was anything of ours."""
     if BOOK_SHEET in wb.sheetnames:
-        for sheet, ref, colour, fill, note, author, width, height in wb[BOOK_SHEET].iter_rows(min_row=2, values_only=True):
-            if sheet not in wb.sheetnames or not ref:
+        for entry in wb[BOOK_SHEET].iter_rows(min_row=2, values_only=True):
+            entry = _mark_entry(wb, entry)
+            if entry is None:
                 continue
-            cell = wb[sheet][ref]
+            cell, colour, fill, note, author, width, height = entry
             if cell.comment is not None and cell.comment.author == AUTHOR:
-                cell.comment = Comment(note, author or "", width=int(width or 144), height=int(height or 79)) if note else None
+                cell.comment = Comment(note, author or "", width=width, height=height) if note else None
             current = cell.fill  # a style proxy: compare its attributes, not its type
             if getattr(current, "fill_type", None) == "solid" and str(current.fgColor.rgb or "")[-6:].upper() == colour:
-                cell.fill = Fill.from_tree(fromstring(fill)) if fill else PatternFill()
+                cell.fill = fill
     found = False
     for name in OWN_SHEETS:
         if name in wb.sheetnames:
@@ -99,6 +100,26 @@ def _restore(wb) -> bool:
             if active is None or active.title == name or wb.active is None:
                 _activate_first(wb)
     return found
+
+
+def _mark_entry(wb, row):
+    """A row of 「_校验标记」 as (cell, colour, fill, note, author, width, height), or None when it
+    is not one we wrote: the sheet may come from anyone (a forged or edited copy), so every value
+    is checked and a row that does not fit is skipped."""
+    row = tuple(row) + (None,) * (len(BOOK_HEADER) - len(row))
+    sheet, ref, colour, fill, note, author, width, height = row[: len(BOOK_HEADER)]
+    if not isinstance(sheet, str) or sheet not in wb.sheetnames or not isinstance(ref, str):
+        return None
+    try:
+        cell = wb[sheet][ref]
+        restored = Fill.from_tree(fromstring(fill)) if fill else PatternFill()
+        size = (int(width or 144), int(height or 79))
+    except Exception:  # noqa: BLE001 - anything unreadable in an untrusted row: skip the row
+        return None
+    if isinstance(cell, tuple) or not 0 < size[0] < 10000 or not 0 < size[1] < 10000:
+        return None
+    return (cell, str(colour or ""), restored, note if isinstance(note, str) else None,
+            author if isinstance(author, str) else "", *size)
 
 
 def _activate_first(wb) -> None:

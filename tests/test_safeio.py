@@ -412,3 +412,27 @@ def test_master_with_malformed_sheet_xml_is_refused_pointing_to_the_backup(offic
         assert code == 2, (argv, err)
         assert err.startswith("错误：") and "信用体系建设台账.bak.xlsx" in err and "Traceback" not in err, (argv, err)
     assert master.read_bytes() == before
+
+
+# ---------------------------------------------------------------- 17.9 forged hidden sheets
+
+def test_forged_hidden_sheets_in_a_submission_are_untrusted_data(office):
+    import openpyxl
+
+    folder, paths = office
+    master = folder / MASTER_NAME
+    for n, cells in enumerate([{"A1": "=1/0", "B2": 12345, "C9": "x" * 1000},
+                               {"A2": "行政裁决", "B2": "ZZZ99999999", "D2": "<不是XML", "G2": "宽"},
+                               {"A2": 3.5, "B2": None, "H2": -5}]):
+        book = folder / f"伪造{n}.xlsx"
+        wb = openpyxl.load_workbook(paths["开发建设部"])
+        forged = wb.create_sheet("_校验标记")
+        for ref, value in cells.items():
+            forged[ref] = value
+        wb.create_sheet("_报送信息_伪造")["A1"] = "单位"
+        wb.save(book)
+        for argv in (("check", book, "--in-place"), ("clear", book), ("check", book),
+                     ("collect", master, book, "--as-of", AS_OF)):
+            code, out, err = cli(folder, *argv)
+            assert code in (0, 1), (argv, err)
+        readable(book)
