@@ -72,6 +72,6 @@ def test_bad_period_is_refused_and_typed_months_are_accepted(split, tmp_path):
     for typed in ("2026年1月", "2026-1", "2026.1"):
         folder = tmp_path / typed
         folder.mkdir()
-        code, _, err = run("split", str(out / BOOK), "--period", typed, "--out", str(folder))
+        code, _, err = run("split", str(out.parent / MASTER_NAME), "--period", typed, "--out", str(folder))
         assert code == 0, err
         assert sorted(p.name for p in folder.iterdir()) == expected, typed
