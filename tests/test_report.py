@@ -371,3 +371,12 @@ def test_charts_straight_with_markers_and_a_sentence_where_data_is_missing(repor
     sentences = [c.value for row in ws.iter_rows(min_row=17) for c in row if isinstance(c.value, str) and "无数据，不绘制趋势图" in c.value]
     assert len(ws._charts) + len(sentences) == 13
     assert any(s.startswith("秦信融累计实名占比：无数据，不绘制趋势图。config.toml [office] enterprise_count 未填写辖区企业数") for s in sentences), sentences
+
+
+def test_xlsx_print_setup(report):
+    wb = openpyxl.load_workbook(report.xlsx)
+    for ws in wb:
+        setup = ws.page_setup
+        assert (setup.paperSize, setup.orientation, setup.fitToWidth, setup.fitToHeight) == (9, "landscape", 1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.oddFooter.right.text == "第 &P 页 / 共 &N 页"
+    assert wb["单位得分"].print_title_rows == "$1:$1" and wb["指标"].print_title_rows == "$1:$1"
