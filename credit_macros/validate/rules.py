@@ -499,7 +499,7 @@ def _header_findings(table: Table, merged: Iterable) -> list[Finding]:
         need = "必填列" if column.required else "列"
         found.append(Finding(table.sheet, f"A{row}", row, name, "missing-column", severity,
                              f"第{row}行表头缺少{need}「{name}」{hint}，请按模板恢复该列（列名须与模板一致）"))
-    master_columns = set(provenance())  # the master's own 来源 columns are expected there
+    master_columns = {*provenance(), LIVE_COLUMN}  # the master's 来源 columns, the live layer's 本行问题
     for header, c in table.extra.items():
         if header in master_columns:
             continue
@@ -571,6 +571,7 @@ def data_rows(table: Table) -> int:
     return len(rows) - len(_blank_rows(rows, table.columns.values(), first.rows(first.where(is_blank))))
 
 
+LIVE_COLUMN = "本行问题"  # the live check layer's column (``workbook/live_check.py``): ours, not data
 OWN_SHEETS = ("校验结果", "_校验标记")  # written by ``check --in-place``; never validated
 
 

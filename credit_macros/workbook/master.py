@@ -154,7 +154,7 @@ def build_blank(template: catalogue.Template, config, unit: str = "") -> Workboo
     ws = wb.active
     ws.title = template.sheet
     lists = ListSheet(wb)
-    write_template_sheet(ws, template, config, lists, unit=unit)
+    write_template_sheet(ws, template, config, lists, unit=unit, live=True)
     _write_guide(wb.create_sheet(GUIDE_SHEET), guide_lines(config, template))
     return wb
 

@@ -79,7 +79,7 @@ def build_unit_book(unit: str, period: str, config) -> Workbook | None:
     for key in keys:
         template = catalogue.template(key)
         ws = wb.create_sheet(template.sheet)
-        write_template_sheet(ws, template, config, lists, unit=unit)
+        write_template_sheet(ws, template, config, lists, unit=unit, live=True)
         protect(ws, template)
     meta = wb.create_sheet(META_SHEET)
     for r, (key, value) in enumerate(rows, start=1):

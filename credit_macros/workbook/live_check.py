@@ -1,0 +1,363 @@
+"""The live check layer: the rule engine's column rules as worksheet formulas (openpyxl adapter).
+
+Every template sheet gets, generated from the catalogue's column types (no per-sheet code):
+
+* a 本行问题 column after the template's last column: one formula per row listing the row's
+  problems in Chinese (``「裁决机关代码」：校验位错误，应为 X；``), empty for a good or blank row;
+* conditional formats colouring a cell with an error (error colour) or only a warning (warning
+  colour); they read the 本行问题 text of their row, so cell colour and text always agree.
+
+``RULES`` maps each rule code of ``validate.rules`` to the formula builder that mirrors it;
+``LIVE_RULES`` lists the codes the layer claims (the LibreOffice parity test compares them with
+``check``), ``PYTHON_ONLY`` the codes left to ``check`` (they need tables or parsing a formula
+cannot do in Excel 2010, WPS and LibreOffice alike). Formulas use only ``FUNCTIONS`` (all three
+programs have them; no arrays entered with Ctrl+Shift+Enter: SUMPRODUCT over constant arrays).
+
+A segment's text starts with "「列名」：" for an error and "「列名」（提醒）：" for a warning; the
+conditional formats search for these prefixes.
+"""
+
+from __future__ import annotations
+
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from credit_macros.catalogue import Column, Template, enum_values
+from credit_macros.validate.rules import LIVE_COLUMN
+from credit_macros.workbook import styles
+
+LIVE_ROWS = 200  # rows carrying the 本行问题 formula in unit workbooks and blank templates
+
+LIVE_RULES = ("required", "enum", "precision-lost", "fullwidth", "uscc-format", "uscc-checksum",
+              "id-format", "id-checksum", "id-birthdate", "id-old", "id-pattern", "party-regno",
+              "party-code", "number", "date-invalid", "date-future", "date-order", "cross-required", "phone")
+PYTHON_ONLY = {
+    "id-region": "身份证前6位行政区划代码（需要全国区划代码表）",
+    "series": "缴费明细（按月金额序列）的格式与月份顺序",
+    "duplicate": "自然键重复行（需先统一全角、空格和日期写法）",
+    "missing-column": "缺列、多余列、合并单元格（表头结构）",
+}
+FUNCTIONS = ("AND", "ASC", "DATE", "DAY", "FIND", "IF", "INT", "ISERROR", "ISNUMBER", "LEFT", "LEN", "MATCH",
+             "MID", "MOD", "MONTH", "NA", "NOT", "OR", "SUBSTITUTE", "SUMPRODUCT", "TODAY", "TRIM", "UPPER",
+             "VALUE", "ISLOGICAL", "COUNTA", "ABS", "EXACT", "RIGHT", "CHAR")
+
+DIGITS = "0123456789"
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+ALNUM = DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ORG, PERSON, INDIVIDUAL = "法人及非法人组织", "自然人", "个体工商户"
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _arr(values) -> str:
+    return "{" + ",".join(str(v) for v in values) + "}"
+
+
+def _blank(ref: str) -> str:
+    return f"LEN(TRIM({ref}))=0"
+
+
+def _clean(ref: str) -> str:
+    """values.clean_code: half-width (ASC), no spaces/line breaks/tabs, upper case."""
+    return f'UPPER(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(ASC({ref})," ",""),CHAR(10),""),CHAR(13),""),CHAR(9),""))'
+
+
+def _all_in(text: str, alphabet: str, n: int) -> str:
+    """Every character of ``text`` (at most ``n`` long) is in ``alphabet``. Positions past the end
+    are not counted (FIND of "" is 1 in Excel but an error in LibreOffice)."""
+    positions = _arr(range(1, n + 1))
+    return (f"AND(LEN({text})<={n},SUMPRODUCT(ISNUMBER(FIND(MID({text},{positions},1),{_q(alphabet)}))"
+            f"*({positions}<=LEN({text})))=LEN({text}))")
+
+
+def _digits(text: str, n: int) -> str:
+    return f"AND(LEN({text})={n},{_all_in(text, DIGITS, n)})"
+
+
+# --- codes -------------------------------------------------------------------------------------
+
+def _uscc_sum(c: str) -> str:
+    return f"SUMPRODUCT((FIND(MID({c},{_arr(range(1, 18))},1),{_q(USCC_ALPHABET)})-1)*{_arr(USCC_WEIGHTS)})"
+
+
+def uscc_checks(c: str) -> list[tuple[str, str, str]]:
+    """(rule, condition, message expression) on the cleaned code ``c``, first true wins."""
+    expected = f"MID({_q(USCC_ALPHABET)},MOD(31-MOD({_uscc_sum(c)},31),31)+1,1)"
+    return [
+        ("uscc-format", f"LEN({c})<>18", '"统一社会信用代码应为18位，现为"&LEN(' + c + ')&"位"'),
+        ("uscc-format", f"NOT(AND({_all_in(f'LEFT({c},8)', DIGITS, 8)},{_all_in(f'MID({c},9,10)', USCC_ALPHABET, 10)}))",
+         _q("统一社会信用代码含不允许的字符（前8位为数字，其余为数字或除 I、O、Z、S、V 外的大写字母）")),
+        ("uscc-checksum", f"RIGHT({c},1)<>{expected}", '"校验位错误，应为 "&' + expected),
+    ]
+
+
+def _ric_sum(c: str) -> str:
+    return f"SUMPRODUCT(--MID({c},{_arr(range(1, 18))},1)*{_arr(RIC_WEIGHTS)})"
+
+
+def ric_checks(c: str) -> list[tuple[str, str, str]]:
+    expected = f'MID("10X98765432",MOD({_ric_sum(c)},11)+1,1)'
+    y, m, d = f"VALUE(MID({c},7,4))", f"VALUE(MID({c},11,2))", f"VALUE(MID({c},13,2))"
+    born = f"DATE(IF({y}<1900,{y}+2000,{y}),{m},{d})"  # +2000 years keeps the leap years
+    return [
+        ("id-old", f"{_digits(c, 15)}", _q("15位旧身份证号，请改填18位身份证号"), "warning"),
+        ("id-format", f"NOT(AND(LEN({c})=18,{_all_in(f'LEFT({c},17)', DIGITS, 17)},ISNUMBER(FIND(RIGHT({c},1),{_q(DIGITS + 'X')}))))",
+         _q("身份证号应为18位（17位数字加1位数字或X）")),
+        ("id-checksum", f"RIGHT({c},1)<>{expected}", '"身份证号校验位错误，应为 "&' + expected),
+        ("id-birthdate", f"IF(ISERROR({born}),TRUE,OR({y}=0,MONTH({born})<>{m},DAY({born})<>{d}))",
+         _q("身份证号第7–14位不是真实的出生日期")),
+        ("id-birthdate", f"AND({y}>=1900,{born}>TODAY())", _q("身份证号的出生日期晚于今天")),
+    ]
+
+
+def _if(cond: str, then: str) -> str:
+    """``then`` only where ``cond`` holds (AND would evaluate, and fail on, both)."""
+    return f"IF({cond},{then},FALSE)"
+
+
+def _clean_of(checks) -> str:
+    """No problem at all among ``checks`` (a warning counts, as in the engine's 'either' test),
+    tested in order like the IF chain."""
+    out = "TRUE"
+    for check in reversed(checks):
+        out = f"IF({check[1]},FALSE,{out})"
+    return out
+
+
+ID_PATTERN_CHECKS = {
+    "护照号": lambda c: f"AND(LEN({c})>=5,LEN({c})<=17,{_all_in(c, ALNUM, 17)})",
+    "港澳居民来往内地通行证": lambda c: f'AND(OR(LEN({c})=9,LEN({c})=11),OR(LEFT({c},1)="H",LEFT({c},1)="M"),{_all_in(f"MID({c},2,10)", DIGITS, 10)})',
+    "台湾居民来往大陆通行证": lambda c: f"AND(OR(LEN({c})=8,LEN({c})=10),{_all_in(c, DIGITS, 10)})",
+    "外国人永久居留身份证": lambda c: f'AND(LEN({c})=15,{_all_in(f"LEFT({c},3)", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 3)},{_all_in(f"MID({c},4,12)", DIGITS, 12)})',
+}
+
+
+def _foreigner(c: str) -> str:
+    return f'OR({ID_PATTERN_CHECKS["外国人永久居留身份证"](c)},AND(LEFT({c},1)="9",{_digits(c, 18)}))'
+
+
+def _phone_ok(c: str) -> str:
+    mobile = f'AND({_digits(c, 11)},LEFT({c},1)="1",ISNUMBER(FIND(MID({c},2,1),"3456789")))'
+    dash = f'FIND("-",{c}&"-")'
+    tail = f"MID({c},{dash}+1,20)"
+    head = f"LEFT({c},{dash}-1)"
+    dashed = (f'AND(LEFT({c},1)="0",OR({dash}=4,{dash}=5),{_all_in(head, DIGITS, 4)},LEN({tail})>=7,LEN({tail})<=8,'
+              f"{_all_in(tail, DIGITS, 8)})")
+    plain = f'AND(LEFT({c},1)="0",LEN({c})>=10,LEN({c})<=12,{_all_in(c, DIGITS, 12)})'
+    return f"OR({mobile},{dashed},{plain})"
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+def _ymd(y: str, m: str, d: str) -> str:
+    """The serial of y-m-d, or #N/A when it is no real day."""
+    day = f"DATE({y},{m},{d})"
+    return f"IF(AND({y}>=1900,{y}<=9999,{m}>=1,{m}<=12,{d}>=1,{d}<=31),IF(AND(MONTH({day})={m},DAY({day})={d}),{day},NA()),NA())"
+
+
+def date_text(ref: str) -> str:
+    """A typed date with its separators made "-" (年 月 . /) and 日/号 dropped, half-width."""
+    t = f"TRIM(ASC({ref}))"
+    for old, new in (("年", "-"), ("月", "-"), ("日", ""), ("号", ""), (".", "-"), ("/", "-")):
+        t = f"SUBSTITUTE({t},{_q(old)},{_q(new)})"
+    return t
+
+
+def date_serial(ref: str, t: str) -> str:
+    """values.parse_date as a formula: a serial number, or an error value when no date;
+    ``t``: the cell holding ``date_text(ref)``."""
+    n = ref
+    numeric = (f"IF(AND({n}=INT({n}),{n}>=19000101,{n}<=99991231),"
+               + _ymd(f"INT({n}/10000)", f"MOD(INT({n}/100),100)", f"MOD({n},100)")
+               + f",IF(AND({n}>=1,{n}<2958466),INT({n}),NA()))")
+    p2 = f'FIND("-",{t},6)'
+    y, mm, dd = f"LEFT({t},4)", f"MID({t},6,{p2}-6)", f"MID({t},{p2}+1,3)"
+    dashed = (f'IF(AND(MID({t},5,1)="-",LEN({mm})>=1,LEN({mm})<=2,LEN({dd})>=1,LEN({dd})<=2,LEN({t})={p2}+LEN({dd}),'
+              f"{_all_in(y + '&' + mm + '&' + dd, DIGITS, 8)}),"
+              + _ymd(f"VALUE({y})", f"VALUE({mm})", f"VALUE({dd})") + ",NA())")
+    compact = f"IF({_digits(t, 8)}," + _ymd(f"VALUE(LEFT({t},4))", f"VALUE(MID({t},5,2))", f"VALUE(MID({t},7,2))") + ",NA())"
+    text = f'IF(ISNUMBER(FIND("-",{t})),{dashed},{compact})'
+    return f"IF(ISLOGICAL({ref}),NA(),IF(ISNUMBER({ref}),{numeric},{text}))"
+
+
+# --- one column's segment ----------------------------------------------------------------------
+
+def _segment(name: str, checks: list) -> str:
+    """IF chain: the first true check gives "「name」：message；" (warnings "「name」（提醒）：")."""
+    out = '""'
+    for check in reversed(checks):
+        rule, cond, message = check[:3]
+        prefix = f"「{name}」（提醒）：" if len(check) > 3 else f"「{name}」："
+        out = f"IF({cond},{_q(prefix)}&{message}&\"；\",{out})"
+    return out
+
+
+def _code_checks(ref: str, c: str, inner: list) -> list:
+    odd = f'NOT(EXACT({ref},SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(ASC({ref})," ",""),CHAR(10),""),CHAR(13),""),CHAR(9),"")))'
+    return ([("precision-lost", _if(f"ISNUMBER({ref})", f"ABS({ref})>=1E+15"),
+              _q("代码被存成了数字，末几位已丢失，请把单元格设为文本后重新录入完整代码"))]
+            + [ch(c) if callable(ch) else ch for ch in inner]
+            + [("fullwidth", f"AND(NOT(ISNUMBER({ref})),{odd})", _q("含全角字符、空格或换行，请改为半角并删除空格"), "warning")])
+
+
+def column_checks(template: Template, column: Column, refs: dict[str, str], aux: dict[str, str], config, lists: dict[str, str]) -> list:
+    """The checks of one cell, in the engine's order; ``refs``: column name → cell reference,
+    ``aux``: column name → its helper cell (cleaned code, or date serial)."""
+    ref = refs[column.name]
+    checks = []
+    if column.required:
+        checks.append(("required", _blank(ref), _q("必填，不能为空，请补充")))
+    filled = [(rule, _if(f"NOT({_blank(ref)})", cond), msg, *rest) for rule, cond, msg, *rest in _value_checks(template, column, ref, refs, aux, config, lists)]
+    checks += filled
+    for rule in template.cross_rules:
+        if column.name in rule.require and not column.required and rule.when_column in refs:
+            when = refs[rule.when_column]
+            active = f"NOT({_blank(when)})" if rule.filled else "OR(" + ",".join(f"TRIM({when})={_q(v)}" for v in rule.equals) + ")"
+            said = f"已填写「{rule.when_column}」" if rule.filled else f"「{rule.when_column}」为所选类别"
+            checks.append(("cross-required", _if(_blank(ref), active), _q(f"{said}时必须填写，请补充")))
+    return checks
+
+
+def _value_checks(template: Template, column: Column, ref: str, refs: dict[str, str], aux: dict[str, str], config, lists) -> list:
+    kind = column.type
+    if kind in ("enum", "yesno"):
+        values = ["是", "否"] if kind == "yesno" else enum_values(column.enum, config)
+        if not values:
+            return []
+        return [("enum", f"ISERROR(MATCH(TRIM({ref}),{lists[column.enum or '是否']},0))",
+                 _q(f"不是可选值，应为 {'、'.join(values)} 之一，请从下拉列表选择"))]
+    if kind == "text":
+        if not column.text:
+            return []
+        return [("precision-lost", _if(f"ISNUMBER({ref})", f"ABS({ref})>=1E+15"),
+                 _q("编号被存成了数字，末几位已丢失，请把单元格设为文本后重新录入"))]
+    if kind == "number":
+        number = f'IF(ISNUMBER({ref}),{ref},VALUE(SUBSTITUTE({_clean(ref)},",","")))'
+        return [("number", f"OR(ISLOGICAL({ref}),ISERROR({number}))", _q("不是数字，请只填数字（不带单位）")),
+                ("number", f"{number}<0", _q("不能为负数，请核对"))]
+    if kind == "date":
+        serial = aux[column.name]
+        checks = [("date-invalid", f"ISERROR({serial})", _q("不是有效的日期（如 2023-06-01），请改为真实日期"))]
+        if not column.future_ok:
+            checks.append(("date-future", f"{serial}>TODAY()", _q("日期晚于今天（尚未到来），请核对")))
+        for earlier, later in template.order:
+            if later == column.name and earlier in refs:
+                other = aux[earlier]
+                checks.append(("date-order", _if(f"NOT(ISERROR({other}))", f"{serial}<{other}"), _q(f"不能早于「{earlier}」，请核对两个日期")))
+        return checks
+    if kind == "uscc":
+        return _code_checks(ref, aux[column.name], uscc_checks(aux[column.name]))
+    if kind == "phone":
+        c = aux[column.name]
+        return _code_checks(ref, c, [("phone", f"NOT({_phone_ok(c)})", _q("不是有效的电话号码（手机11位，座机带区号），请核对"))])
+    if kind == "party_code":
+        return _code_checks(ref, aux[column.name], _party_checks(template, column, refs, aux))
+    if kind == "id_number":
+        return _code_checks(ref, aux[column.name], _id_checks(template, column, refs, aux))
+    return []
+
+
+def _companion(template: Template, enum: str, column: Column) -> Column | None:
+    candidates = [c for c in template.columns if c.enum == enum]
+    candidates.sort(key=lambda c: not c.name.startswith(column.name[:2]))
+    return candidates[0] if candidates else None
+
+
+def _when(cond: str, checks: list) -> list:
+    return [(ch[0], _if(cond, ch[1]), *ch[2:]) for ch in checks]
+
+
+def _party_checks(template: Template, column: Column, refs: dict[str, str], aux: dict[str, str]) -> list:
+    c = aux[column.name]
+    companion = _companion(template, "行政相对人类别", column)
+    kind = f"TRIM({refs[companion.name]})" if companion and companion.name in refs else '""'
+    org, person, individual = (f"{kind}={_q(k)}" for k in (ORG, PERSON, INDIVIDUAL))
+    other = f"NOT(OR({org},{person},{individual}))"
+    regno = _digits(c, 15)
+    return (_when(org, uscc_checks(c)) + _when(person, ric_checks(c))
+            + [("party-regno", _if(individual, regno), _q("个体工商户填的是15位注册号，请改填18位统一社会信用代码"), "warning")]
+            + _when(individual, uscc_checks(c))
+            + [("party-code", _if(other, f"AND(NOT({_clean_of(uscc_checks(c))}),NOT({_clean_of(ric_checks(c))}))"),
+                _q("既不是有效的统一社会信用代码，也不是有效的身份证号，请核对；并填写“行政相对人类别”"))])
+
+
+def _id_checks(template: Template, column: Column, refs: dict[str, str], aux: dict[str, str]) -> list:
+    c = aux[column.name]
+    companion = _companion(template, "证件类型", column)
+    if companion is None or companion.name not in refs:
+        return []
+    kind = f"TRIM({refs[companion.name]})"
+    checks = _when(f'{kind}="身份证"', ric_checks(c))
+    for name, ok in ID_PATTERN_CHECKS.items():
+        good = _foreigner(c) if name == "外国人永久居留身份证" else ok(c)
+        checks.append(("id-pattern", _if(f"{kind}={_q(name)}", f"NOT({good})"), _q(f"不符合{name}的格式，请核对证件类型和号码")))
+    return checks
+
+
+# --- the sheet ---------------------------------------------------------------------------------
+
+CODE_TYPES = ("uscc", "party_code", "id_number", "phone")
+
+
+def helpers(template: Template) -> list[Column]:
+    """Columns with a hidden helper cell per row: codes (cleaned) and dates (serial)."""
+    return [col for col in template.columns if col.type in CODE_TYPES or col.type == "date"]
+
+
+def row_formulas(template: Template, row: int, config, lists: dict[str, str]) -> list[str]:
+    """The formulas of sheet row ``row``: 本行问题, then the hidden helper cells: one problem
+    segment per checked column, then the cleaned codes and date serials they read (template
+    columns start at A; each formula stays far below Excel's 8,192 characters)."""
+    width = len(template.columns)
+    refs = {col.name: f"{get_column_letter(c)}{row}" for c, col in enumerate(template.columns, start=1)}
+    checked = [col for col in template.columns if _has_checks(template, col, config)]
+    aux_cols = helpers(template)
+    start = width + 2 + len(checked)
+    aux = {col.name: f"{get_column_letter(start + i)}{row}" for i, col in enumerate(aux_cols)}
+    dates = [col for col in aux_cols if col.type == "date"]
+    texts = {col.name: f"{get_column_letter(start + len(aux_cols) + i)}{row}" for i, col in enumerate(dates)}
+    seg_refs = [f"{get_column_letter(width + 2 + i)}{row}" for i in range(len(checked))]
+    last = get_column_letter(width)
+    problems = f'=IF(COUNTA(A{row}:{last}{row})=0,"",' + ("&".join(seg_refs) or '""') + ")"
+    segs = ["=" + _segment(col.name, column_checks(template, col, refs, aux, config, lists)) for col in checked]
+    values = ["=" + (date_serial(refs[col.name], texts[col.name]) if col.type == "date" else _clean(refs[col.name])) for col in aux_cols]
+    return [problems] + segs + values + ["=" + date_text(refs[col.name]) for col in dates]
+
+
+def _has_checks(template: Template, column: Column, config) -> bool:
+    dummy = {col.name: "A1" for col in template.columns}
+    return bool(column_checks(template, column, dummy, dummy, config, _AnyList()))
+
+
+class _AnyList(dict):
+    def __missing__(self, key):
+        return "A1:A2"
+
+
+def add_live_layer(ws, template: Template, config, lists: dict[str, str], first_row: int, rows: int = LIVE_ROWS) -> None:
+    """The 本行问题 column (header + ``rows`` formula rows), its hidden helper columns and the
+    colouring rules of ``ws``."""
+    col = len(template.columns) + 1
+    letter = get_column_letter(col)
+    head = ws.cell(first_row - 1, col, LIVE_COLUMN)
+    styles.style_header(head, config.color("header"))
+    ws.column_dimensions[letter].width = 60
+    for i in range(len(row_formulas(template, first_row, config, lists)) - 1):
+        ws.column_dimensions[get_column_letter(col + 1 + i)].hidden = True
+    red = Font(color="C00000")
+    for r in range(first_row, first_row + rows):
+        for i, formula in enumerate(row_formulas(template, r, config, lists)):
+            cell = ws.cell(r, col + i, formula)
+            if i == 0:
+                cell.font = red
+    end = first_row + rows - 1
+    for c, column in enumerate(template.columns, start=1):
+        target = f"{get_column_letter(c)}{first_row}:{get_column_letter(c)}{end}"
+        for mark, colour in ((f"「{column.name}」：", "error"), (f"「{column.name}」（提醒）：", "warning")):
+            rule = FormulaRule(formula=[f"ISNUMBER(FIND({_q(mark)},${letter}{first_row}))"], fill=styles.fill(config.color(colour)), stopIfTrue=True)
+            ws.conditional_formatting.add(target, rule)
