@@ -8,7 +8,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["credit_macros", "credit_macros.*"]),
-    package_data={"credit_macros": ["*.toml", "catalogue/*.toml", "report/*.toml", "addin/*.toml", "addin/*.bas", "addin/*.xml"]},
+    package_data={"credit_macros": ["*.toml", "catalogue/*.toml", "ribbon/*.toml"]},
     # lower bounds are the versions the tests run on (chinesecalendar 1.11 is the first with 2026)
     install_requires=[
         "xlwings>=0.37",

@@ -34,13 +34,13 @@ sys.path.insert(0, str(ROOT))
 import stdnum.cn.ric as ric  # noqa: E402
 import stdnum.cn.uscc as uscc  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
+from python_calamine import CalamineWorkbook  # noqa: E402
 
 from credit_macros.catalogue import enum_values, template  # noqa: E402
 from credit_macros.cli import Context  # noqa: E402
 from credit_macros.commands import check  # noqa: E402
 from credit_macros.config import load_config  # noqa: E402
-from credit_macros.xlsxio import read_book  # noqa: E402
-from python_calamine import CalamineWorkbook  # noqa: E402
+from credit_macros.io.read import read_book  # noqa: E402
 
 SEED = 20230601
 BAD_RATE = 0.02

@@ -28,14 +28,14 @@ import openpyxl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from credit_macros import catalogue  # noqa: E402
+from credit_macros.build.cells import put_rows  # noqa: E402
+from credit_macros.build.master import build_blank, write_build  # noqa: E402
 from credit_macros.catalogue import units as unitlib  # noqa: E402
 from credit_macros.config import load_config  # noqa: E402
 from credit_macros.demo import RowMaker  # noqa: E402
-from credit_macros.sources import gather  # noqa: E402
-from credit_macros.workbook.cells import put_rows  # noqa: E402
-from credit_macros.workbook.collect_master import collect_into  # noqa: E402
-from credit_macros.workbook.master import build_blank, write_build  # noqa: E402
-from credit_macros.xlsxio import read_grids  # noqa: E402
+from credit_macros.io.collect_master import collect_into  # noqa: E402
+from credit_macros.io.intake import gather  # noqa: E402
+from credit_macros.io.read import read_grids  # noqa: E402
 
 PERIOD, AS_OF = "2026-01", dt.date(2026, 2, 10)
 TEMPLATE = catalogue.template("行政检查")

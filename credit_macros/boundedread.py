@@ -39,7 +39,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from credit_macros.errors import UserError
-from credit_macros.workbook.cached import sheet_parts
+from credit_macros.io.cached import sheet_parts
 
 MAX_PART = 4 << 30  # uncompressed bytes of one part (a 1,048,576-row sheet is about 2 GB)
 MAX_TOTAL = 8 << 30  # uncompressed bytes of the whole package

@@ -1,6 +1,6 @@
 """Collect member units' workbooks into the master tracker — the merge logic, on plain tables.
 
-For each incoming workbook (``sources.Incoming``):
+For each incoming workbook (``io.intake.Incoming``):
 
 1. Skip it when its content hash is already in 收文记录 as accepted (collecting the same mail
    twice changes nothing), or was already seen in this run.
@@ -20,7 +20,7 @@ For each incoming workbook (``sources.Incoming``):
 A file is taken whole or not at all. Files not accepted are listed with their reason (command
 output, ``--json``) but not written to the master, so a batch of unusable files leaves the master
 byte for byte as it was; ``collect`` only plans — ``MasterState`` holds the
-master's rows in memory and the adapter (``workbook.collect_master``) writes the result once.
+master's rows in memory and the adapter (``io.collect_master``) writes the result once.
 Items are processed in order of received time, so a resubmission in the same run wins.
 """
 
@@ -36,8 +36,14 @@ from importlib import resources
 from credit_macros import catalogue
 from credit_macros.catalogue import units as unitlib
 from credit_macros.errors import UserError
-from credit_macros.submissions import (ACCEPTED, ACCEPTED_REPLACING, RECEIPT_HEADERS, RECEIPTS_SHEET, month_label,
-                                       sheet_records)
+from credit_macros.submissions import (
+    ACCEPTED,
+    ACCEPTED_REPLACING,
+    RECEIPT_HEADERS,
+    RECEIPTS_SHEET,
+    month_label,
+    sheet_records,
+)
 from credit_macros.table import Table, find_table, is_blank
 from credit_macros.validate import ERROR, WARNING, validate_grids
 
@@ -312,7 +318,7 @@ def _tables(grids: dict[str, list[list]]) -> list[Table]:
 
 
 def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config) -> Outcome:
-    """Plan the merge of ``items`` (``sources.Incoming``) into the master given as grids."""
+    """Plan the merge of ``items`` (``io.intake.Incoming``) into the master given as grids."""
     sheets = {t.key: SheetState.from_grid(t, master_grids.get(t.sheet) or []) for t in catalogue.templates()}
     outcome = Outcome(sheets)
     receipts = sheet_records(master_grids.get(RECEIPTS_SHEET), RECEIPT_HEADERS)

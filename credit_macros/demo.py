@@ -159,10 +159,10 @@ def spoil(template: catalogue.Template, rows: list[list], count: int, rng: rando
 
 def unit_workbook(unit: str, period: str, config, rows: dict[str, list[list]], with_metadata: bool = True) -> bytes:
     """The unit's split workbook filled with ``rows`` (template key → rows), as .xlsx bytes."""
+    from credit_macros.build.cells import put_rows, sheet_grid
+    from credit_macros.build.unit_book import build_unit_book
     from credit_macros.collect import META_SHEET, META_VISIBLE
     from credit_macros.table import find_table
-    from credit_macros.workbook.cells import put_rows, sheet_grid
-    from credit_macros.workbook.unit_book import build_unit_book
 
     wb = build_unit_book(unit, period, config)
     for key, data in rows.items():
@@ -303,10 +303,10 @@ def type_quarterly_receipts(master: Path, as_of: dt.date, config, late: set[str]
     (all units but ``late``, a few days before the quarter's end), refresh and save."""
     import openpyxl
 
+    from credit_macros.build import tracking
+    from credit_macros.build.submissions_sheet import refresh_submissions
     from credit_macros.safeio import atomic_write
     from credit_macros.submissions import QUARTERLY, STATUS_HEADERS, STATUS_SHEET
-    from credit_macros.workbook import tracking
-    from credit_macros.workbook.submissions_sheet import refresh_submissions
     from credit_macros.workdays import Calendar
 
     wb = openpyxl.load_workbook(master)
@@ -327,12 +327,12 @@ def type_quarterly_receipts(master: Path, as_of: dt.date, config, late: set[str]
 
 def write_demo(folder: Path, period: str, as_of: dt.date, seed: int = 20260210) -> DemoResult:
     """Play the month in ``folder`` (created if needed); see the module docstring."""
+    from credit_macros.build.master import MASTER_NAME, write_build
     from credit_macros.config import load_config
+    from credit_macros.io.collect_master import collect_into
+    from credit_macros.io.intake import gather
+    from credit_macros.io.read import read_grids
     from credit_macros.remind import plan_reminders, write_drafts
-    from credit_macros.sources import gather
-    from credit_macros.workbook.collect_master import collect_into
-    from credit_macros.workbook.master import MASTER_NAME, write_build
-    from credit_macros.xlsxio import read_grids
 
     folder.mkdir(parents=True, exist_ok=True)
     reporting = [u.name for u in unitlib.all_units() if unit_templates(u.name)]

@@ -38,13 +38,16 @@ import xlwings as xw
 
 from credit_macros import catalogue, deadlines
 from credit_macros import report as reportlib
+from credit_macros.build import calendar_sheet, ledger_sheet, styles, task_status
+from credit_macros.build.unit_book import write_unit_books
 from credit_macros.catalogue.timelimit import Rule
 from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, collect
 from credit_macros.config import load_config
 from credit_macros.errors import UserError
+from credit_macros.io.collect_master import OFFICE_SHEETS, require_master
+from credit_macros.io.intake import gather
 from credit_macros.remind import plan_reminders, write_drafts
 from credit_macros.safeio import exclusive
-from credit_macros.sources import gather
 from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts, status_grid, submission_rows
 from credit_macros.table import col_letter
 from credit_macros.validate import ERROR, WARNING, Report, validate_grids
@@ -52,9 +55,6 @@ from credit_macros.validate.findings import SEVERITY_LABELS, result_rows
 from credit_macros.validate.marks import marks_from, split_cell
 from credit_macros.validate.rules import OWN_SHEETS
 from credit_macros.validate.values import parse_date
-from credit_macros.workbook import calendar_sheet, ledger_sheet, styles, task_status
-from credit_macros.workbook.collect_master import OFFICE_SHEETS, require_master
-from credit_macros.workbook.unit_book import write_unit_books
 from credit_macros.workdays import Calendar, coverage_lines
 
 LAYER_PREFIX = "_标记_"  # validation marks
@@ -506,7 +506,7 @@ def calendar_status(book):
 
 def help_text() -> str:
     """What every button does, from the ribbon's own description (addin/buttons.toml)."""
-    from credit_macros.addin.xlam import load_ribbon
+    from credit_macros.ribbon.xlam import load_ribbon
 
     ribbon = load_ribbon()
     lines = [f"信用台账助手 — “{ribbon.tab_label}”选项卡", ""]

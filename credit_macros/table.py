@@ -1,7 +1,7 @@
 """Plain tables: a sheet's cell values plus where each value sits.
 
 The core (validation, merging, reports) works on ``Table`` objects only; adapters
-(``xlsxio`` for files, ``excel`` for the live workbook) build them from a grid of values —
+(``io.read`` for files, ``excel`` for the live workbook) build them from a grid of values —
 a list of rows as read in one call — and write results back by address.
 
 ``find_table`` recognises a template by its headers, not by the sheet name (a unit may

@@ -6,7 +6,7 @@ builds a minimal Outlook message itself: an MS-CFB compound file (the add-in's
 message class, subject, sender and body, the ``__properties_version1.0`` stream with the
 submit/delivery times, an empty named-property storage and one ``__attach_version1.0_#…``
 storage per attachment (data, file names, ATTACH_BY_VALUE). Tests read it back with
-extract-msg, exactly as ``credit_macros.sources`` does.
+extract-msg, exactly as ``credit_macros.io.intake`` does.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import struct
 
-from credit_macros.addin.vbaproject import write_compound_file
+from credit_macros.ribbon.vbaproject import write_compound_file
 
 PT_UNICODE, PT_BINARY, PT_LONG, PT_SYSTIME = 0x001F, 0x0102, 0x0003, 0x0040
 FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.timezone.utc)

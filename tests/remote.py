@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import xlwings as xw
 
-from credit_macros.xlsxio import read_grids
+from credit_macros.io.read import read_grids
 
 
 def _json_value(value):

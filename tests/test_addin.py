@@ -18,12 +18,12 @@ from pathlib import Path
 import olefile
 import openpyxl
 import pytest
+from lo import SOFFICE, needs_soffice
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from credit_macros.addin import xlam
-from credit_macros.addin.vbaproject import Module, build_vba_project, compress, write_compound_file
 from credit_macros.cli import main
-from lo import SOFFICE, needs_soffice
+from credit_macros.ribbon import xlam
+from credit_macros.ribbon.vbaproject import Module, build_vba_project, compress, write_compound_file
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "addin" / "credit_macros.xlam"
@@ -33,7 +33,7 @@ RUNPYTHON = re.compile(r'^    CM_RunPython "import ([\w.]+) as m; m\.(\w+)\(\)",
 
 
 def toml_buttons() -> list[dict]:
-    data = tomllib.loads((ROOT / "credit_macros" / "addin" / "buttons.toml").read_text("utf-8"))
+    data = tomllib.loads((ROOT / "credit_macros" / "ribbon" / "buttons.toml").read_text("utf-8"))
     return [b for g in data["groups"] for b in g["buttons"]]
 
 

@@ -1,5 +1,5 @@
 """Reading follows the cells present: stray cells far away, a million rows, zip bombs, FIFOs,
-a lying ``<dimension>`` — every command reads through ``xlsxio.read_book``."""
+a lying ``<dimension>`` — every command reads through ``io.read.read_book``."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from messy import ORG_CODE
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
+from runcli import run
 
 from credit_macros import boundedread
 from credit_macros.catalogue import template
-from credit_macros.xlsxio import read_book
-from messy import ORG_CODE
-from runcli import run
+from credit_macros.io.read import read_book
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -71,7 +71,7 @@ def cells(*refs_values) -> bytes:
 def test_a_stray_value_at_xfd1048576_costs_its_cells_not_the_grid(tmp_path):
     path = package(tmp_path / "far.xlsx", cells(("A1", 1), ("B2", 2), ("XFD1048576", 3)))
     # calamine alone would ask for 2^34 cells and abort the process: run it in a child
-    child = subprocess.run([sys.executable, "-c", "import sys; from credit_macros.xlsxio import read_book; "
+    child = subprocess.run([sys.executable, "-c", "import sys; from credit_macros.io.read import read_book; "
                             "g = read_book(sys.argv[1])[0]['S']; print(len(g), g[0], g[1], len(g[-1]), g[-1][-1], sum(map(len, g)))",
                             str(path)], capture_output=True, text=True, timeout=120, cwd=ROOT,
                            env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -4,13 +4,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from credit_macros import catalogue
-from credit_macros.config import load_config
-from credit_macros.workbook.master import MASTER_NAME, blank_name, write_build
 from fingerprint import diff, fingerprint
 from lo import convert, needs_soffice
 from runcli import run
+
+from credit_macros import catalogue
+from credit_macros.build.master import MASTER_NAME, blank_name, write_build
+from credit_macros.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = load_config(REPO / "no-config.toml")

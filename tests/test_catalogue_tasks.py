@@ -5,8 +5,8 @@ from collections import Counter
 
 from credit_macros import config as config_module
 from credit_macros.catalogue import templates, units
-from credit_macros.catalogue.timelimit import parse
 from credit_macros.catalogue.tasks import by_id, key_tasks, main_tasks, requirements, unit_names_in_seed
+from credit_macros.catalogue.timelimit import parse
 
 # 重点任务清单 rows (具体措施) per 一级指标, counted as explained in tasks.toml:
 # (一) 3+1+1+3+1+1+1+2+1+2+1+1+1+2+1 = 22, (二) 3, (三) 4, (四) 1+1+1+2+1 = 6.

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import xlsxwriter
-from openpyxl import load_workbook
-
-from credit_macros.inplace import RESULT_SHEET
-from credit_macros.xlsxio import read_book
 from messy import GOV_CODE, ORG_CODE
+from openpyxl import load_workbook
 from runcli import run
 from test_bounded_read import package
+
+from credit_macros.io.filemarks import RESULT_SHEET
+from credit_macros.io.read import read_book
 
 HEADER = ["企业名称", "统一社会信用代码", "是否属于国家级高新技术企业", "获得科研支持信息"]
 

@@ -9,14 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from msoffcrypto.format.ooxml import OOXMLFile
 import pytest
-from openpyxl import Workbook, load_workbook
-
-from credit_macros.inplace import RESULT_SHEET
 from lo import convert, needs_soffice
 from messy import ORG_CODE, build_messy
+from msoffcrypto.format.ooxml import OOXMLFile
+from openpyxl import Workbook, load_workbook
 from runcli import run
+
+from credit_macros.io.filemarks import RESULT_SHEET
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,20 +10,20 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from credit_macros import catalogue
-import credit_macros.catalogue.tasks  # noqa: F401  (catalogue.tasks.unit_templates)
-from credit_macros.addin.vbaproject import build_vba_project, document_module, write_compound_file
-from credit_macros.config import load_config
-from credit_macros.demo import RowMaker, demo_config_text, demo_email, mail, unit_workbook
-from credit_macros.submissions import LATE, MISSING, NOT_DUE, ON_TIME
-from credit_macros.workbook.cached import sheet_parts
-from credit_macros.workbook.master import MASTER_NAME, build_master, write_build
-from credit_macros.xlsxio import read_grids
 from fingerprint import diff, fingerprint
 from lo import convert, needs_soffice
 from mailfixtures import msg_bytes
 from runcli import run
+
+import credit_macros.catalogue.tasks  # noqa: F401  (catalogue.tasks.unit_templates)
+from credit_macros import catalogue
+from credit_macros.build.master import MASTER_NAME, build_master, write_build
+from credit_macros.config import load_config
+from credit_macros.demo import RowMaker, demo_config_text, demo_email, mail, unit_workbook
+from credit_macros.io.cached import sheet_parts
+from credit_macros.io.read import read_grids
+from credit_macros.ribbon.vbaproject import build_vba_project, document_module, write_compound_file
+from credit_macros.submissions import LATE, MISSING, NOT_DUE, ON_TIME
 
 PERIOD = "2026-01"
 AS_OF = "2026-02-10"

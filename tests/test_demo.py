@@ -1,7 +1,8 @@
 
-from credit_macros.workbook.master import MASTER_NAME
 from fingerprint import diff, fingerprint
 from runcli import run
+
+from credit_macros.build.master import MASTER_NAME
 
 
 def test_demo_plays_a_month_deterministically(tmp_path):

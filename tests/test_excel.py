@@ -15,15 +15,15 @@ from collections import Counter
 import openpyxl
 import pytest
 import xlwings as xw
+from messy import build_messy
+from remote import actions, book, payload
 
 from credit_macros import catalogue, excel
 from credit_macros.config import load_config
+from credit_macros.io.read import read_grids
 from credit_macros.validate import validate_grids
 from credit_macros.validate.findings import RESULT_HEADER
 from credit_macros.validate.marks import marks_from
-from credit_macros.xlsxio import read_grids
-from messy import build_messy
-from remote import actions, book, payload
 
 
 def _by(acts, func):
@@ -219,10 +219,10 @@ def test_unexpected_error_is_logged_not_shown_as_traceback(messy, tmp_path, monk
 # ---------------------------------------------------------------- deadlines and the monthly cycle
 
 from credit_macros import deadlines  # noqa: E402
+from credit_macros.build import task_status, tracking  # noqa: E402
+from credit_macros.build.master import MASTER_NAME, build_master  # noqa: E402
 from credit_macros.cli import main  # noqa: E402
 from credit_macros.demo import write_inbox  # noqa: E402
-from credit_macros.workbook import task_status, tracking  # noqa: E402
-from credit_macros.workbook.master import MASTER_NAME, build_master  # noqa: E402
 from credit_macros.workdays import Calendar  # noqa: E402
 
 
@@ -374,7 +374,7 @@ def test_remind_and_report_write_beside_the_master(master):
 
 def test_help_lists_every_ribbon_button(master):
     """帮助 names every button of the ribbon the add-in is built from."""
-    from credit_macros.addin import xlam
+    from credit_macros.ribbon import xlam
 
     wb = book(master)
     excel.show_help(wb)
@@ -387,7 +387,7 @@ def test_help_lists_every_ribbon_button(master):
 def test_refresh_status_extends_a_calendar_that_ends_too_early(tmp_path):
     """A master built two years ago: its hidden 日历 ends before next year, so the button
     rewrites it as far as `credit-macros status` would, in one call."""
-    from credit_macros.workbook import calendar_sheet
+    from credit_macros.build import calendar_sheet
 
     config = load_config(tmp_path / "none.toml")
     calendar = Calendar.from_config(config)
@@ -405,7 +405,7 @@ def test_refresh_status_extends_a_calendar_that_ends_too_early(tmp_path):
 
 
 def test_refresh_status_leaves_a_current_calendar_alone(master):
-    from credit_macros.workbook import calendar_sheet
+    from credit_macros.build import calendar_sheet
 
     wb = book(master, saved=True)
     excel.refresh_status(wb)

@@ -10,14 +10,14 @@ import zipfile
 import msoffcrypto
 import olefile
 import pytest
-
-from credit_macros import catalogue
-from credit_macros.addin.vbaproject import write_compound_file
-from credit_macros.config import load_config
-from credit_macros.demo import RowMaker, unit_workbook
-from credit_macros.sources import Incoming
 from lo import convert, needs_soffice
 from runcli import run
+
+from credit_macros import catalogue
+from credit_macros.config import load_config
+from credit_macros.demo import RowMaker, unit_workbook
+from credit_macros.io.intake import Incoming
+from credit_macros.ribbon.vbaproject import write_compound_file
 
 PERIOD = "2026-01"
 UNIT = "开发建设部"

@@ -16,7 +16,6 @@ import zlib
 
 import pytest
 import xlsxwriter
-
 from messy import ORG_CODE
 from runcli import run
 

@@ -9,15 +9,14 @@ import urllib.parse
 from email.message import EmailMessage
 
 import pytest
+from runcli import run
+from test_collect import PERIOD, UNITS, office  # noqa: F401  (the fixture)
 
 from credit_macros import catalogue
+from credit_macros.build.master import MASTER_NAME
 from credit_macros.demo import RowMaker, demo_email, mail, unit_workbook
-from credit_macros.sources import MAX_FORWARDED, NAME_CHARS, gather
-from credit_macros.workbook.master import MASTER_NAME
-from credit_macros.xlsxio import read_grids
-from runcli import run
-
-from test_collect import PERIOD, UNITS, office  # noqa: F401  (the fixture)
+from credit_macros.io.intake import MAX_FORWARDED, NAME_CHARS, gather
+from credit_macros.io.read import read_grids
 
 SENT = "Mon, 02 Feb 2026 09:00:00 +0800"
 ENFORCEMENT = "综合行政执法支队"

@@ -19,14 +19,14 @@ import openpyxl
 import pytest
 import stdnum.cn.ric as ric
 import stdnum.cn.uscc as uscc
+from lo import convert, needs_soffice
 
 from credit_macros import catalogue
+from credit_macros.build import live_check
+from credit_macros.build.master import build_blank
 from credit_macros.config import load_config
+from credit_macros.io.read import read_grids
 from credit_macros.validate import validate_grids
-from credit_macros.workbook import live_check
-from credit_macros.workbook.master import build_blank
-from credit_macros.xlsxio import read_grids
-from lo import convert, needs_soffice
 
 CONFIG = load_config("no-such-config.toml")
 RNG = random.Random(20261201)

@@ -8,10 +8,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from credit_macros.cli import build_parser
-from credit_macros.workbook.master import MASTER_NAME
 from runcli import run
+
+from credit_macros.build.master import MASTER_NAME
+from credit_macros.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[1]
 ENGLISH = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z']{2,}){2,}")  # three English words in a row

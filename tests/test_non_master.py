@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 
 import pytest
+from runcli import run
 
 from credit_macros import catalogue
 from credit_macros.config import load_config
 from credit_macros.demo import RowMaker, demo_config_text, unit_workbook
-from runcli import run
 
 UNIT = "开发建设部"
 

@@ -16,15 +16,15 @@ import zipfile
 from pathlib import Path
 
 import olefile
+import ooxml
 import pytest
 from lxml import etree
-from oletools.olevba import decompress_stream
-
-import ooxml
-from credit_macros.addin import xlam
-from credit_macros.workbook.master import MASTER_NAME
 from messy import build_messy
+from oletools.olevba import decompress_stream
 from runcli import run
+
+from credit_macros.build.master import MASTER_NAME
+from credit_macros.ribbon import xlam
 
 assert ooxml.XSD.exists(), f"the shared OOXML schemas are missing: {ooxml.XSD}"
 

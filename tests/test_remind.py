@@ -5,11 +5,11 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
-
-from credit_macros.demo import demo_config_text, demo_email, write_inbox
-from credit_macros.config import load_config
-from credit_macros.workbook.master import MASTER_NAME, build_master
 from runcli import run
+
+from credit_macros.build.master import MASTER_NAME, build_master
+from credit_macros.config import load_config
+from credit_macros.demo import demo_config_text, demo_email, write_inbox
 
 PERIOD, AS_OF = "2026-01", "2026-02-10"
 UNITS = ["开发建设部", "财政金融部", "安全监管部", "综合行政执法支队", "西咸新区自然资源和规划局（沣西）工作部",

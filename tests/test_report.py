@@ -9,14 +9,14 @@ import openpyxl
 import pytest
 import stdnum.cn.ric as ric
 import stdnum.cn.uscc as uscc
+from lo import convert, needs_soffice
+from runcli import run
 
+from credit_macros.build.master import build_master
 from credit_macros.catalogue import template
 from credit_macros.config import load_config
 from credit_macros.report import make_report
 from credit_macros.submissions import RECEIPT_HEADERS, RECEIPTS_SHEET
-from credit_macros.workbook.master import build_master
-from lo import convert, needs_soffice
-from runcli import run
 
 AS_OF = dt.date(2026, 11, 16)  # covers 2026-11-01 … 2026-11-15; period 2026-10 is due 2026-11-02
 ID = "61010219900101123" + ric.calc_check_digit("61010219900101123" + "0")

@@ -4,8 +4,15 @@ import pytest
 
 from credit_macros.errors import UserError
 from credit_macros.report import indicators
-from credit_macros.report.indicators import (Indicator, MonthRow, compute, evaluate_one, parse_month,
-                                             read_indicator_data, target_text)
+from credit_macros.report.indicators import (
+    Indicator,
+    MonthRow,
+    compute,
+    evaluate_one,
+    parse_month,
+    read_indicator_data,
+    target_text,
+)
 
 HEAD = ["月份", "双公示报送数", "双公示合规数", "诚信宣传次数", "备注"]
 
@@ -90,8 +97,8 @@ def test_no_data_names_what_to_fill():
 
 
 def test_master_has_the_indicator_sheet():
+    from credit_macros.build.master import build_master
     from credit_macros.config import load_config
-    from credit_macros.workbook.master import build_master
 
     ws = build_master(load_config("不存在的配置.toml"))[indicators.SHEET]
     columns = indicators.data_columns()

@@ -15,14 +15,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from runcli import run
 
 from credit_macros import catalogue, safeio
+from credit_macros.build.master import MASTER_NAME, build_master
 from credit_macros.config import load_config
 from credit_macros.demo import RowMaker, demo_config_text, unit_workbook
 from credit_macros.errors import UserError
-from credit_macros.workbook.master import MASTER_NAME, build_master
-from credit_macros.xlsxio import read_grids
-from runcli import run
+from credit_macros.io.read import read_grids
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2026-01"
@@ -349,8 +349,9 @@ def test_kill_9_never_leaves_a_broken_master_or_backup(built, office):
 
 def test_ribbon_honours_the_lock_the_cli_holds(office, monkeypatch):
     """A ribbon button on a master a CLI run is writing waits, then says who holds it."""
-    from credit_macros import excel
     from remote import actions, book
+
+    from credit_macros import excel
 
     folder, _paths = office
     master = folder / MASTER_NAME

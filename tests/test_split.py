@@ -1,13 +1,13 @@
 
 import openpyxl
 import pytest
-
-from credit_macros.catalogue.tasks import unit_templates
-from credit_macros.collect import metadata, template_version
-from credit_macros.workbook.master import MASTER_NAME
-from credit_macros.xlsxio import read_grids
 from lo import convert, needs_soffice
 from runcli import run
+
+from credit_macros.build.master import MASTER_NAME
+from credit_macros.catalogue.tasks import unit_templates
+from credit_macros.collect import metadata, template_version
+from credit_macros.io.read import read_grids
 
 UNIT = "开发建设部"
 BOOK = "开发建设部_2026-01_信用信息报送.xlsx"

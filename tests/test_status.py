@@ -7,18 +7,18 @@ import zipfile
 
 import openpyxl
 import pytest
+import runcli
+from fingerprint import diff, fingerprint
 
+from credit_macros.build import calendar_sheet as cs
+from credit_macros.build import ledger_sheet, task_status
+from credit_macros.build.master import MASTER_NAME, write_build
 from credit_macros.cli import main
 from credit_macros.config import load_config
+from credit_macros.io import cached
+from credit_macros.io.read import read_grids
 from credit_macros.submissions import STATUS_SHEET, status_grid, submission_rows
-from credit_macros.workbook import cached
-from credit_macros.workbook import calendar_sheet as cs
-from credit_macros.workbook import ledger_sheet, task_status
-from credit_macros.workbook.master import MASTER_NAME, write_build
 from credit_macros.workdays import Calendar
-from credit_macros.xlsxio import read_grids
-from fingerprint import diff, fingerprint
-import runcli
 
 CONFIG = load_config("no-such-config.toml")
 TASKS, LEDGER = task_status.SHEET, ledger_sheet.SHEET

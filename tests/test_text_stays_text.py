@@ -7,11 +7,12 @@ import random
 import re
 import zipfile
 
+from runcli import run
+
 from credit_macros import catalogue
+from credit_macros.build.master import MASTER_NAME
 from credit_macros.config import load_config
 from credit_macros.demo import RowMaker, demo_config_text, unit_workbook
-from credit_macros.workbook.master import MASTER_NAME
-from runcli import run
 
 HOSTILE = '=HYPERLINK("http://evil.example/","点此领取")'
 UNIT = "开发建设部"

@@ -8,14 +8,14 @@ import json
 import random
 
 import pytest
+from messy import AS_OF, GOV_CODE, ORG_CODE, PERSON_ID, build_messy
 
 from credit_macros.catalogue import template, templates
 from credit_macros.config import load_config
 from credit_macros.errors import UserError
+from credit_macros.io.read import read_book
 from credit_macros.table import find_table, is_blank
 from credit_macros.validate import ERROR, WARNING, rules, validate_grids, validate_table
-from credit_macros.xlsxio import read_book
-from messy import AS_OF, GOV_CODE, ORG_CODE, PERSON_ID, build_messy
 
 CONFIG = load_config()
 

@@ -5,14 +5,14 @@ repeated runs idempotent; clear restores the original."""
 from __future__ import annotations
 
 import pytest
+from messy import USER_FILL, build_messy, snapshot
 from openpyxl import load_workbook
 
 from credit_macros.config import load_config
-from credit_macros.inplace import BOOK_SHEET, RESULT_SHEET, apply_marks, clear_marks
+from credit_macros.io.filemarks import BOOK_SHEET, RESULT_SHEET, apply_marks, clear_marks
+from credit_macros.io.read import read_book
 from credit_macros.validate import validate_grids
 from credit_macros.validate.marks import AUTHOR
-from credit_macros.xlsxio import read_book
-from messy import USER_FILL, build_messy, snapshot
 
 CONFIG = load_config()
 OURS = {CONFIG["colors"]["error"], CONFIG["colors"]["warning"]}

@@ -12,14 +12,14 @@ import random
 
 import openpyxl
 import pytest
+from lo import convert, needs_soffice
 
 from credit_macros import deadlines
+from credit_macros.build import calendar_sheet as cs
+from credit_macros.build import ledger_sheet, task_status
+from credit_macros.build.master import write_build
 from credit_macros.config import load_config
-from credit_macros.workbook import calendar_sheet as cs
-from credit_macros.workbook import ledger_sheet, task_status
-from credit_macros.workbook.master import write_build
 from credit_macros.workdays import Calendar
-from lo import convert, needs_soffice
 
 CONFIG = load_config("no-such-config.toml")
 CAL = Calendar.from_config(CONFIG)

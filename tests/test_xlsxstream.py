@@ -5,13 +5,13 @@ import zipfile
 
 import openpyxl
 import pytest
+from lo import convert, needs_soffice
 
 from credit_macros.errors import UserError
-from credit_macros.workbook import xlsxstream
-from credit_macros.workbook.cached import sheet_parts
-from credit_macros.workbook.xlsxstream import SheetRows, rewrite
-from credit_macros.xlsxio import read_grids
-from lo import convert, needs_soffice
+from credit_macros.io import xlsxstream
+from credit_macros.io.cached import sheet_parts
+from credit_macros.io.read import read_grids
+from credit_macros.io.xlsxstream import SheetRows, rewrite
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 

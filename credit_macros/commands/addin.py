@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from credit_macros.addin import xlam
+from credit_macros.ribbon import xlam
 
 NAME = "addin"
 HELP = "生成 Excel 加载项 credit_macros.xlam（“信用台账”功能区选项卡）"
@@ -11,7 +11,7 @@ ORDER = 90
 
 def add_arguments(parser) -> None:
     actions = parser.add_subparsers(dest="addin_action", metavar="操作", required=True)
-    build = actions.add_parser("build", help="根据 buttons.toml 生成加载项文件", description="根据 credit_macros/addin/buttons.toml 生成加载项文件；只放入 credit_macros.excel 中已有函数的按钮。")
+    build = actions.add_parser("build", help="根据 buttons.toml 生成加载项文件", description="根据 credit_macros/ribbon/buttons.toml 生成加载项文件；只放入 credit_macros.excel 中已有函数的按钮。")
     build.add_argument("--out", metavar="PATH", default=str(xlam.DEFAULT_OUT),
                        help=f"输出文件（默认：当前目录下的 {xlam.DEFAULT_OUT.as_posix()}）")
 

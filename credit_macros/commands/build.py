@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from credit_macros import catalogue
+from credit_macros.build.master import MASTER_NAME, write_build
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
 from credit_macros.errors import UserError
+from credit_macros.io.read import read_grids
 from credit_macros.safeio import exclusive
 from credit_macros.submissions import RECEIPTS_SHEET
 from credit_macros.table import find_table, is_blank
 from credit_macros.validate.rules import data_rows
-from credit_macros.workbook.master import MASTER_NAME, write_build
-from credit_macros.xlsxio import read_grids
 
 NAME = "build"
 HELP = "生成总台账工作簿（各模板工作表、重点任务、主要任务、成员单位、说明）和空白报送模板"

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 from credit_macros.errors import UserError
-from credit_macros.inplace import apply_marks, ensure_writable
+from credit_macros.io.filemarks import apply_marks, ensure_writable
+from credit_macros.io.read import read_book
 from credit_macros.safeio import exclusive
 from credit_macros.validate import validate_grids
 from credit_macros.validate.values import parse_date
-from credit_macros.xlsxio import read_book
 
 NAME = "check"
 HELP = "校验报送工作簿：必填、代码校验位、日期、选项、重复行等；--in-place 在原文件中标出问题单元格"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from credit_macros.inplace import clear_marks
+from credit_macros.io.filemarks import clear_marks
 from credit_macros.safeio import exclusive
 
 NAME = "clear"

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from credit_macros.commands.deadline import parse_date
-from credit_macros.sources import gather
+from credit_macros.io.collect_master import collect_into
+from credit_macros.io.intake import gather
 from credit_macros.submissions import counts
-from credit_macros.workbook.collect_master import collect_into
 
 NAME = "collect"
 HELP = "汇总各单位报送的工作簿（文件、文件夹、.eml 或 Outlook .msg 邮件）到总台账，并刷新报送情况"

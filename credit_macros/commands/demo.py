@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from credit_macros.build.styles import header_width
 from credit_macros.collect import period_argument
 from credit_macros.commands.deadline import parse_date
 from credit_macros.demo import default_as_of, write_demo
 from credit_macros.errors import UserError
-from credit_macros.workbook.styles import header_width
 from credit_macros.submissions import LATE, MISSING, NOT_DUE, ON_TIME
 
 NAME = "demo"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from credit_macros.commands.deadline import parse_date
 from credit_macros.errors import UserError
+from credit_macros.io.collect_master import read_master
 from credit_macros.remind import draft_name, plan_reminders, send, write_drafts
 from credit_macros.submissions import submission_rows
 from credit_macros.workdays import Calendar
-from credit_macros.workbook.collect_master import read_master
 
 NAME = "remind"
 HELP = "生成催报/退回修改邮件：临近期限或逾期未报的单位、报送文件有校验问题的单位（--out 存为草稿，--send 直接发送）"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from credit_macros.build.unit_book import write_unit_books
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.collect import period_argument
 from credit_macros.errors import UserError
-from credit_macros.workbook.unit_book import write_unit_books
-from credit_macros.workbook.collect_master import read_master
+from credit_macros.io.collect_master import read_master
 
 NAME = "split"
 HELP = "按成员单位拆分报送表：每个单位一个工作簿，只含其负责的模板，已填单位和报送期，表头已保护"

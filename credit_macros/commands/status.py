@@ -2,7 +2,7 @@
 
 Writes the as-of date into the 基准日期 cells of 重点任务 and 事项台账 (cleared without
 ``--as-of``: the workbook then follows TODAY()), installs or refreshes the status columns, the
-事项台账 and the hidden 日历 (``credit_macros.workbook.tracking``), rewrites 报送情况 from
+事项台账 and the hidden 日历 (``credit_macros.build.tracking``), rewrites 报送情况 from
 收文记录 and the hand-typed receipts (``submissions_sheet.refresh_submissions``), and stores
 Python's results as the formulas' cached values. Nothing else in the workbook changes; running it twice gives
 the same workbook. The previous file is kept as ``name.bak.xlsx``.
@@ -17,14 +17,14 @@ from pathlib import Path
 
 import openpyxl
 
+from credit_macros.build import calendar_sheet, ledger_sheet, task_status, tracking
+from credit_macros.build.submissions_sheet import refresh_submissions
 from credit_macros.commands.deadline import parse_date
 from credit_macros.errors import UserError
+from credit_macros.io.read import classify
 from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
 from credit_macros.submissions import counts
-from credit_macros.workbook import calendar_sheet, ledger_sheet, task_status, tracking
-from credit_macros.workbook.submissions_sheet import refresh_submissions
 from credit_macros.workdays import Calendar
-from credit_macros.xlsxio import classify
 
 NAME = "status"
 HELP = "更新总台账的期限和状态：重点任务的本期期限、事项台账的期限，逾期标红、临近标黄、已完成标绿"

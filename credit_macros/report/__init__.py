@@ -24,6 +24,8 @@ from pathlib import Path
 
 from credit_macros import catalogue
 from credit_macros.errors import UserError
+from credit_macros.io.collect_master import read_master
+from credit_macros.io.read import read_grids
 from credit_macros.report import indicators as indlib
 from credit_macros.report.indicators import IndicatorResult, format_value
 from credit_macros.report.render_docx import write_docx
@@ -34,7 +36,6 @@ from credit_macros.submissions import submission_rows
 from credit_macros.table import find_table
 from credit_macros.validate import ERROR
 from credit_macros.validate.rules import data_rows, validate_table
-from credit_macros.workbook.collect_master import read_master
 from credit_macros.workdays import Calendar
 
 REPORT_FOLDER = "通报"

@@ -142,7 +142,7 @@ def compute(expression: float | str, values: dict) -> float | None:
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    return tomllib.loads(resources.files("credit_macros.report").joinpath("indicators.toml").read_text("utf-8"))
+    return tomllib.loads(resources.files("credit_macros.catalogue").joinpath("indicators.toml").read_text("utf-8"))
 
 
 @lru_cache(maxsize=1)

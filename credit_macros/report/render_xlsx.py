@@ -13,10 +13,10 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from credit_macros.build import styles
+from credit_macros.build.cells import put
 from credit_macros.masking import mask
 from credit_macros.report import indicators as indlib
-from credit_macros.workbook import styles
-from credit_macros.workbook.cells import put
 
 if TYPE_CHECKING:
     from credit_macros.report import ReportResult

@@ -2,7 +2,7 @@
 
 ``validate_grids(grids, as_of, config)`` recognises each sheet's template by its headers and
 returns a ``Report`` of ``Finding`` objects; ``validate_table`` does one table. ``marks`` turns
-findings into cell marks (colour + note) for the file adapter (``credit_macros.inplace``) and the
+findings into cell marks (colour + note) for the file adapter (``credit_macros.io.filemarks``) and the
 ribbon. Nothing here imports openpyxl or xlwings.
 """
 

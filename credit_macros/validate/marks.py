@@ -1,6 +1,6 @@
 """Findings → marks: which cell gets which colour and which note. Plain data, no Excel.
 
-The file adapter (``credit_macros.inplace``) and the ribbon (``credit_macros.excel``, which
+The file adapter (``credit_macros.io.filemarks``) and the ribbon (``credit_macros.excel``, which
 writes them as one mirror grid per sheet) both paint from these: one ``Mark`` per bad cell (the
 worst severity wins; the note lists every message of the cell).
 

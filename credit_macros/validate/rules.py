@@ -54,10 +54,10 @@ from stdnum import numdb
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 from credit_macros.catalogue import Column, Template, enum_values, provenance
+from credit_macros.errors import UserError
 from credit_macros.table import Table, col_letter, find_table, is_blank
 from credit_macros.validate import values
 from credit_macros.validate.findings import ERROR, WARNING, Finding, Report
-from credit_macros.errors import UserError
 
 Problem = tuple[str, str, str]  # (rule, severity, detail in Chinese)
 Check = Callable[[object], tuple[Problem, ...]]
@@ -579,7 +579,7 @@ def validate_grids(grids: dict[str, list[list]], as_of: dt.date, config, only_sh
                    merged: dict[str, list] | None = None, source: str | None = None) -> Report:
     """Recognise each sheet's template by its headers and validate it.
 
-    ``grids``: sheet name → rows of values (as ``xlsxio.read_grids`` or xlwings give them);
+    ``grids``: sheet name → rows of values (as ``io.read.read_grids`` or xlwings give them);
     ``merged``: sheet name → merged ranges (see ``validate_table``); ``source``: the file name
     for messages. Raises ``UserError`` when ``only_sheet`` does not exist or is no template, or
     when no sheet is a template.

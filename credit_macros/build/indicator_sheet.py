@@ -9,9 +9,9 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from credit_macros.build import styles
+from credit_macros.build.template_sheet import LAST_ROW
 from credit_macros.report.indicators import SHEET, data_columns
-from credit_macros.workbook import styles
-from credit_macros.workbook.template_sheet import LAST_ROW
 
 MONTH_FORMAT = "yyyy-mm"
 COUNT_FORMAT = "#,##0"

@@ -23,9 +23,9 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from credit_macros.build import styles
 from credit_macros.catalogue import Column, Template, enum_values
 from credit_macros.validate.rules import LIVE_COLUMN
-from credit_macros.workbook import styles
 
 LIVE_ROWS = 200  # rows carrying the 本行问题 formula in unit workbooks and blank templates
 

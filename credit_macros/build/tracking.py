@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from credit_macros.build import calendar_sheet as cs
+from credit_macros.build import ledger_sheet, task_status
 from credit_macros.errors import UserError
-from credit_macros.workbook import cached, ledger_sheet, task_status
-from credit_macros.workbook import calendar_sheet as cs
+from credit_macros.io import cached
 
 YEARS_AHEAD = 5  # how far beyond this year an as-of or start date may lie
 

@@ -57,9 +57,9 @@ from functools import lru_cache
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
+from credit_macros.build.styles import DATE_FORMAT, DATETIME_FORMAT
 from credit_macros.errors import UserError
-from credit_macros.workbook.cached import sheet_parts
-from credit_macros.workbook.styles import DATE_FORMAT, DATETIME_FORMAT
+from credit_macros.io.cached import sheet_parts
 
 STYLES_PART = "xl/styles.xml"
 CHUNK = 1 << 20  # bytes read at a time from a worksheet part

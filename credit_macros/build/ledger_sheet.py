@@ -17,9 +17,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from credit_macros import deadlines
+from credit_macros.build import calendar_sheet as cs
+from credit_macros.build import styles
 from credit_macros.errors import UserError
-from credit_macros.workbook import calendar_sheet as cs
-from credit_macros.workbook import styles
 
 SHEET = "事项台账"
 HEADER_ROW, FIRST_ROW = 2, 3

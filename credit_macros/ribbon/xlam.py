@@ -43,9 +43,8 @@ from xml.sax.saxutils import escape, quoteattr
 from openpyxl.writer.theme import theme_xml
 
 from credit_macros import __version__
-from credit_macros.addin.vbaproject import (
-    WORKBOOK_BASE, WORKSHEET_BASE, Module, build_vba_project, document_module)
 from credit_macros.errors import UserError
+from credit_macros.ribbon.vbaproject import WORKBOOK_BASE, WORKSHEET_BASE, Module, build_vba_project, document_module
 from credit_macros.safeio import atomic_write
 
 BUTTONS_TOML = Path(__file__).with_name("buttons.toml")
@@ -167,7 +166,7 @@ def vba_module_source(ribbon: Ribbon) -> str:
     lines = [
         f'Attribute VB_Name = "{VBA_MODULE}"',
         "' 信用台账助手的功能区回调。本模块由 credit-macros addin build 根据",
-        "' credit_macros/addin/buttons.toml 生成，请勿手工修改。",
+        "' credit_macros/ribbon/buttons.toml 生成，请勿手工修改。",
         "' 每个按钮通过已安装的 xlwings 加载项运行 Python（RunPython），作用于当前活动工作簿。",
         "Option Explicit",
         "",

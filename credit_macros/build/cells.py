@@ -26,5 +26,5 @@ def put_rows(ws, first_row: int, rows, skip_none: bool = True) -> None:
 
 
 def sheet_grid(ws) -> list[list]:
-    """A worksheet's values from A1 as a grid (the shape ``xlsxio.read_grids`` gives)."""
+    """A worksheet's values from A1 as a grid (the shape ``io.read.read_grids`` gives)."""
     return [list(row) for row in ws.iter_rows(values_only=True)]

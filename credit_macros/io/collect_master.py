@@ -24,12 +24,12 @@ from pathlib import Path
 from credit_macros import catalogue
 from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, Outcome, collect
 from credit_macros.errors import UserError
+from credit_macros.io.read import read_grids
+from credit_macros.io.xlsxstream import SheetRows, rewrite
 from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
 from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, status_grid, submission_rows
 from credit_macros.table import is_blank
-from credit_macros.workbook.xlsxstream import SheetRows, rewrite
 from credit_macros.workdays import Calendar
-from credit_macros.xlsxio import read_grids
 
 OFFICE_SHEETS = (STATUS_SHEET, RECEIPTS_SHEET, FINDINGS_SHEET, HISTORY_SHEET)
 

@@ -18,16 +18,16 @@ from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 
 from credit_macros import catalogue
+from credit_macros.build import styles
+from credit_macros.build.cells import put
+from credit_macros.build.master import guide_lines
+from credit_macros.build.template_sheet import ListSheet, write_template_sheet
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
 from credit_macros.collect import META_SHEET, META_VISIBLE, template_version
 from credit_macros.deadlines import monthly_due
 from credit_macros.safeio import outputs
 from credit_macros.submissions import parse_month
-from credit_macros.workbook import styles
-from credit_macros.workbook.cells import put
-from credit_macros.workbook.master import guide_lines
-from credit_macros.workbook.template_sheet import ListSheet, write_template_sheet
 from credit_macros.workdays import Calendar, describe
 
 UNLOCKED = Protection(locked=False)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from credit_macros.build import live_check, styles
+from credit_macros.build.cells import put
 from credit_macros.catalogue import Column, Template, enum_values
-from credit_macros.workbook import live_check, styles
-from credit_macros.workbook.cells import put
 
 LIST_SHEET = "_选项"
 LAST_ROW = 1048576

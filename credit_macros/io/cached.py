@@ -2,7 +2,7 @@
 
 openpyxl writes formulas without results (``<c r="H3"><f>…</f><v></v></c>``). Excel and
 LibreOffice recalculate such cells when they open the file, but previews, calamine-based
-readers (``credit_macros.xlsxio``) and ``openpyxl(data_only=True)`` show nothing. ``patch``
+readers (``credit_macros.io.read``) and ``openpyxl(data_only=True)`` show nothing. ``patch``
 puts the values Python computed into the ``<v>`` elements, so every reader sees the same
 result, and marks the workbook for a full recalculation on load (``fullCalcOnLoad``), so Excel
 recomputes the live formulas (TODAY() moves on) instead of trusting the cached values.
@@ -24,9 +24,9 @@ raises ``ValueError`` (a programming error, not a user error).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import posixpath
 import re
-import os
 import tempfile
 import zipfile
 from pathlib import Path

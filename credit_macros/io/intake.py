@@ -5,7 +5,7 @@ workbook (a file given or found in a folder, or a mail's attachment), with the r
 (the mail's Date header, else the file's modification time, in China time without a zone), the
 sender's address and the subject where there is a mail. Items are never executed or opened by
 anything that runs macros: ``Incoming.read`` writes the bytes to a private temporary folder
-and reads them with python-calamine (``xlsxio.read_book``).
+and reads them with python-calamine (``io.read.read_book``).
 
 A mail without a workbook attachment, or a file that is no workbook and no mail, becomes an
 item with ``problem`` set, so the caller lists it with its reason instead of dropping it; a
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.header
 import email.policy
 import email.utils
-import email.header
 import hashlib
 import re
 import tempfile
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from credit_macros.errors import UserError, os_reason
-from credit_macros.xlsxio import MAIL_SUFFIXES, READABLE, read_book
+from credit_macros.io.read import MAIL_SUFFIXES, READABLE, read_book
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 SKIP_PREFIXES = ("~$", ".~")  # Excel/WPS lock files, our own temporary files

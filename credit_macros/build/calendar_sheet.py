@@ -49,8 +49,8 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from credit_macros import deadlines
+from credit_macros.build import styles
 from credit_macros.catalogue import units as unitlib
-from credit_macros.workbook import styles
 
 SHEET = "日历"
 REF = f"'{SHEET}'!"

@@ -1,7 +1,7 @@
 """The office's own sheets in the master (openpyxl adapter): 报送情况, 收文记录, 退回修改, 历史版本.
 
 ``add_office_sheets`` lays them out empty when the master is built; ``collect`` appends to them
-(``workbook.collect_master``) and ``refresh_submissions`` rewrites 报送情况 from the core's
+(``io.collect_master``) and ``refresh_submissions`` rewrites 报送情况 from the core's
 ``submissions.submission_rows``. The status words are coloured by conditional formatting on
 the text, so a clerk who types a status or a 收到时间 by hand sees the colour in Excel/WPS too:
 按时 ``colors.done``, 逾期 ``colors.warning``, 未报 ``colors.overdue``.
@@ -16,11 +16,20 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from credit_macros.build import styles
+from credit_macros.build.cells import put_rows, sheet_grid
 from credit_macros.collect import FINDINGS_HEADERS, FINDINGS_SHEET, HISTORY_HEADERS, HISTORY_SHEET
-from credit_macros.submissions import (LATE, MISSING, ON_TIME, RECEIPT_HEADERS, RECEIPTS_SHEET, STATUS_HEADERS,
-                                       STATUS_SHEET, status_grid, submission_rows)
-from credit_macros.workbook import styles
-from credit_macros.workbook.cells import put_rows, sheet_grid
+from credit_macros.submissions import (
+    LATE,
+    MISSING,
+    ON_TIME,
+    RECEIPT_HEADERS,
+    RECEIPTS_SHEET,
+    STATUS_HEADERS,
+    STATUS_SHEET,
+    status_grid,
+    submission_rows,
+)
 from credit_macros.workdays import Calendar
 
 STATUS_COLORS = {ON_TIME: "done", LATE: "warning", MISSING: "overdue"}

@@ -2,7 +2,7 @@
 
 ``build_master(config)`` returns an openpyxl Workbook; ``write_build(out, config)`` writes the
 master and the nine blank templates atomically. The master's deadline parts (重点任务 status
-columns, 事项台账, hidden 日历) come from ``credit_macros.workbook.tracking``, and their formula
+columns, 事项台账, hidden 日历) come from ``credit_macros.build.tracking``, and their formula
 cells carry today's results as cached values. The content is a pure function of the
 catalogue and the config, so the committed files under ``workbooks/`` can be checked for
 staleness by rebuilding.
@@ -17,15 +17,15 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from credit_macros import catalogue
+from credit_macros.build import styles, task_status, tracking
+from credit_macros.build.cells import put
+from credit_macros.build.indicator_sheet import write_indicator_sheet
+from credit_macros.build.submissions_sheet import add_office_sheets
+from credit_macros.build.template_sheet import ListSheet, write_template_sheet
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
 from credit_macros.collect import PROVENANCE
 from credit_macros.safeio import atomic_write
-from credit_macros.workbook import styles, task_status, tracking
-from credit_macros.workbook.cells import put
-from credit_macros.workbook.indicator_sheet import write_indicator_sheet
-from credit_macros.workbook.submissions_sheet import add_office_sheets
-from credit_macros.workbook.template_sheet import ListSheet, write_template_sheet
 from credit_macros.workdays import Calendar
 
 MASTER_NAME = "信用体系建设台账.xlsx"

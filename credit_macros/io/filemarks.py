@@ -24,13 +24,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.xml.functions import fromstring, tostring
 
+from credit_macros.build.cells import put
 from credit_macros.errors import UserError
+from credit_macros.io.read import WRITABLE, classify
 from credit_macros.safeio import atomic_write, refuse_if_locked
 from credit_macros.validate.findings import ERROR, WARNING, Report, result_rows
 from credit_macros.validate.marks import AUTHOR, marks_from
 from credit_macros.validate.rules import OWN_SHEETS
-from credit_macros.workbook.cells import put
-from credit_macros.xlsxio import WRITABLE, classify
 
 RESULT_SHEET, BOOK_SHEET = OWN_SHEETS
 BOOK_HEADER = ("工作表", "单元格", "标记颜色", "原填充", "原批注", "原批注作者", "原批注宽", "原批注高")

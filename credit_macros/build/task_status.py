@@ -30,14 +30,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from credit_macros import deadlines
+from credit_macros.build import calendar_sheet as cs
+from credit_macros.build import styles
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.errors import UserError
-from credit_macros.workbook import calendar_sheet as cs
-from credit_macros.workbook import styles
 
 SHEET = "重点任务"
 HEADER_ROW, FIRST_ROW = 2, 3

@@ -14,7 +14,6 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-
 from credit_macros.boundedread import calamine_book, read_package, refuse_irregular
 from credit_macros.errors import UserError
 
