@@ -17,8 +17,8 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 from runcli import run
 
-from credit_macros import boundedread
 from credit_macros.catalogue import template
+from credit_macros.io import bounded
 from credit_macros.io.read import read_book
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,7 +130,7 @@ def test_pieces_give_the_same_grid_as_one_read(tmp_path, monkeypatch):
     ws.merge_cells("A3:B4")
     wb.save(tmp_path / "many.xlsx")
     whole = CalamineWorkbook.from_path(str(tmp_path / "many.xlsx")).get_sheet_by_name("Sheet").to_python(skip_empty_area=False)
-    monkeypatch.setattr(boundedread, "CHUNK_ROWS", 300)
+    monkeypatch.setattr(bounded, "CHUNK_ROWS", 300)
     grids, merged = read_book(tmp_path / "many.xlsx")
     assert grids["Sheet"] == whole
     assert merged["Sheet"] == [((2, 0), (3, 1))]

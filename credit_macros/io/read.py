@@ -14,8 +14,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from credit_macros.boundedread import calamine_book, read_package, refuse_irregular
 from credit_macros.errors import UserError
+from credit_macros.io.bounded import calamine_book, read_package, refuse_irregular
 
 READABLE = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}  # .xlsb and .ods: read-only sources
 WRITABLE = {".xlsx", ".xlsm"}
@@ -131,7 +131,7 @@ def _calamine_reason(name: str, exc: Exception) -> str:
 def read_grids(path: str | Path) -> dict[str, list[list]]:
     """Every sheet as a grid of values starting at A1 (empty = ""; rows without values are one
     shared empty list and rows may differ in length when a sheet is read in pieces — see
-    ``boundedread``, which bounds what an .xlsx may cost)."""
+    ``io.bounded``, which bounds what an .xlsx may cost)."""
     return read_book(path)[0]
 
 
