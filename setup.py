@@ -13,9 +13,7 @@ setup(
     install_requires=[
         "xlwings>=0.37",
         "openpyxl>=3.1",
-        "pandas>=2.0",
         "numpy>=1.24",
-        "python-dateutil>=2.8",
         "chinesecalendar>=1.11",
         "holidays>=0.60",
         "python-stdnum>=2.0",
@@ -26,7 +24,8 @@ setup(
         "filelock>=3.12",
     ],
     extras_require={
-        "test": ["pytest>=7", "aiosmtpd>=1.4", "oletools>=0.60", "frictionless>=5.0", "msoffcrypto-tool>=5.0", "lxml>=4.9", "xmlschema>=3.0", "XlsxWriter>=3.0"],
+        "test": ["pytest>=7", "aiosmtpd>=1.4", "oletools>=0.60", "pandas>=2.0", "msoffcrypto-tool>=5.0", "lxml>=4.9", "xmlschema>=3.0", "XlsxWriter>=3.0"],
+        "bench": ["frictionless>=5.0"],  # benchmarks/bench_check.py compares against frictionless-py
     },
     entry_points={"console_scripts": ["credit-macros=credit_macros.cli:main"]},
 )

@@ -12,7 +12,8 @@ Measured side by side in one run, on the same generated file:
 * check --in-place  read + validate + mark + save, target ≤ 4 × calamine (issue 16.1; today
                   it still loads and saves with openpyxl, so it is also compared with that)
 
-Usage: ``python benchmarks/bench_check.py [--rows N] [--dir DIR] [--repeat N] [--skip-frictionless]``. The data
+Usage: ``python benchmarks/bench_check.py [--rows N] [--dir DIR] [--repeat N] [--skip-frictionless]``
+(frictionless comes with ``pip install ".[bench]"``). The data
 is generated with a fixed seed into DIR (default: a temporary folder) and reused when present.
 """
 
@@ -198,7 +199,10 @@ def main() -> None:
     t_openpyxl, _ = timed("openpyxl load + save", lambda: load_workbook(data).save(folder / "resaved.xlsx"))
     t_fl = None
     if not opts.skip_frictionless:
-        from frictionless import Resource, Schema, validate
+        try:
+            from frictionless import Resource, Schema, validate
+        except ImportError:
+            raise SystemExit('frictionless is not installed: pip install ".[bench]" (or run with --skip-frictionless)')
 
         resource = Resource(path=data.name, basepath=str(folder), schema=Schema.from_descriptor(frictionless_schema()))
         t_fl, fl = timed("frictionless validate", lambda: validate(resource, limit_errors=10**7))
