@@ -3,8 +3,8 @@
 Measured side by side in one run, on the same generated file:
 
 * calamine        python-calamine reading every sheet, nothing else (the floor for any check)
-* bounded read    ``xlsxio.read_book``: the package checks and the streamed scan of each sheet
-                  (``boundedread``) plus the calamine read
+* bounded read    ``io.read.read_book``: the package checks and the streamed scan of each sheet
+                  (``io.bounded``) plus the calamine read
 * check           ``check FILE --json`` (read + validate + JSON), target ≤ 2 × calamine
 * frictionless    frictionless-py validating equivalent rules (types, required, enum
                   constraints, USCC / ID patterns, unique 文书号) on the same xlsx; target ≥ 10 × check
