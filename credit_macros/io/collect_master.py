@@ -1,6 +1,6 @@
 """Apply a ``collect`` plan to the master workbook file and write it once.
 
-The master's values are read with python-calamine (``xlsxio.read_grids``), the core plans on
+The master's values are read with python-calamine (``io.read.read_grids``), the core plans on
 them (``collect.collect``), and the new master is written by ``xlsxstream.rewrite``: only the
 rows that change are generated — the changed template sheets from their first removed row (or
 their end when rows are only added), the new rows of 收文记录 and 历史版本, 退回修改 when its

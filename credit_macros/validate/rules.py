@@ -571,7 +571,7 @@ def data_rows(table: Table) -> int:
     return len(rows) - len(_blank_rows(rows, table.columns.values(), first.rows(first.where(is_blank))))
 
 
-LIVE_COLUMN = "本行问题"  # the live check layer's column (``workbook/live_check.py``): ours, not data
+LIVE_COLUMN = "本行问题"  # the live check layer's column (``build/live_check.py``): ours, not data
 OWN_SHEETS = ("校验结果", "_校验标记")  # written by ``check --in-place``; never validated
 
 
