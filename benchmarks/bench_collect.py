@@ -72,7 +72,7 @@ def _collect(master: Path, inbox: Path, config) -> tuple[int, int]:
 
 
 def main(rows: int) -> None:
-    config = load_config(Path(tempfile.gettempdir()) / "no-config.toml")
+    config = load_config()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "inbox").mkdir()

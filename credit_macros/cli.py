@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from credit_macros import __version__, commands
-from credit_macros.config import Config, load_config, print_notice_once
+from credit_macros.config import Config, print_notice_once, resolve_config
 from credit_macros.errors import UserError
 
 
@@ -133,6 +133,12 @@ def usage_message(message: str) -> str:
     return f"{subject.strip()}写法不对"
 
 
+CONFIG_HELP = ("配置文件；不写时依次使用：所处理工作簿旁的 config.toml、当前目录的 config.toml、内置默认配置"
+               "（可写在命令名之前或之后）")
+# The argument naming the workbook a command works on: its folder's config.toml is used (config.resolve_config).
+WORKBOOK_ARGS = ("master", "workbook", "file")
+
+
 def command_modules() -> list:
     mods = [importlib.import_module(f"credit_macros.commands.{m.name}")
             for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
@@ -141,12 +147,13 @@ def command_modules() -> list:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="credit-macros", description="信用台账助手：沣西新城社会信用体系建设台账工具。")
-    parser.add_argument("--config", metavar="PATH", help="配置文件（默认：当前目录的 config.toml，没有则用内置默认配置）")
+    parser.add_argument("--config", metavar="PATH", help=CONFIG_HELP)
     parser.add_argument("--version", action="version", version=f"credit-macros {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
     for module in command_modules():
         cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
+        cmd.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
         cmd.set_defaults(_run=module.run)
     return parser
 
@@ -160,7 +167,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         parser.print_help(out)
         return 2
     try:
-        config = load_config(args.config)
+        workbook = next((getattr(args, name) for name in WORKBOOK_ARGS if getattr(args, name, None)), None)
+        config = resolve_config(args.config, workbook)
         print_notice_once(config, err)
         return args._run(args, Context(config, out, err))
     except UserError as exc:

@@ -53,16 +53,43 @@ class Config(dict):
         return self["colors"][name]
 
 
-def load_config(path: str | Path | None = None) -> Config:
-    """Load ``path`` (or ``./config.toml``) over the embedded default.
+def resolve_config(explicit: str | Path | None = None, workbook: str | Path | None = None) -> Config:
+    """The settings a command uses — the ONE rule of the CLI and of the ribbon (``excel.py``).
 
-    A missing file falls back to the default and sets ``notice`` (shown once by the caller).
+    1. ``explicit`` (``--config PATH``): that file; a missing one is an error (exit 2);
+    2. else ``config.toml`` beside ``workbook``, the workbook the command works on;
+    3. else ``config.toml`` in the current folder;
+    4. else the embedded default.
+
+    ``notice`` names the file used (shown once by the caller).
+    """
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise UserError(f"--config 指定的配置文件 {path} 不存在，请检查路径"
+                            f"（不写 --config 时，使用工作簿旁或当前目录的 {DEFAULT_NAME}）。")
+        return load_config(path)
+    beside = Path(workbook).resolve().parent / DEFAULT_NAME if workbook else None
+    for candidate in (beside, Path.cwd() / DEFAULT_NAME):
+        if candidate is not None and candidate.is_file():
+            return load_config(candidate)
+    where = "工作簿旁和当前目录都" if workbook else "当前目录"
+    config = load_config(None)
+    config.notice = f"提示：{where}没有 {DEFAULT_NAME}，使用内置默认配置。"
+    return config
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load the file ``path`` over the embedded default (``None``: the embedded default alone).
+
+    Which file a command uses is decided by ``resolve_config``.
     """
     default = tomllib.loads(default_text())
-    candidate = Path(path) if path else Path.cwd() / DEFAULT_NAME
-    if not candidate.exists():
-        where = f"配置文件 {candidate} 不存在" if path else f"当前目录没有 {DEFAULT_NAME}"
-        return Config(default, None, f"提示：{where}，使用内置默认配置。")
+    if path is None:
+        return Config(default, None, "提示：使用内置默认配置。")
+    candidate = Path(path)
+    if not candidate.is_file():
+        raise UserError(f"配置文件 {candidate} 不存在，请检查路径。")
     try:
         text = candidate.read_text("utf-8")
     except UnicodeDecodeError:
@@ -79,7 +106,7 @@ def load_config(path: str | Path | None = None) -> Config:
     merged = copy.deepcopy(default)
     _merge(merged, user, (), candidate, text)
     _check_units(merged, candidate, text)
-    return Config(merged, candidate)
+    return Config(merged, candidate, f"使用配置文件 {candidate}。")
 
 
 TOML_REASONS = (  # tomllib's messages, said for the user

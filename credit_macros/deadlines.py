@@ -32,7 +32,7 @@ data, due 2 November. Past periods are judged by ``status`` from the rows of the
 >>> from credit_macros.catalogue.timelimit import Rule
 >>> from credit_macros.config import load_config
 >>> from credit_macros.workdays import Calendar
->>> config, cal = load_config("不存在.toml"), Calendar()
+>>> config, cal = load_config(), Calendar()
 >>> current_period(Rule("monthly", day=2), datetime.date(2026, 10, 1), cal, config)
 Period(cycle='每月', label='2026年9月', start=datetime.date(2026, 9, 1), due=datetime.date(2026, 10, 8), provisional=False)
 >>> current_period(Rule("quarterly"), datetime.date(2026, 11, 29), cal, config).due
@@ -109,7 +109,7 @@ def monthly_due(year: int, month: int, calendar, config) -> tuple[dt.date, bool]
 
     >>> from credit_macros.config import load_config
     >>> from credit_macros.workdays import Calendar
-    >>> monthly_due(2026, 10, Calendar(), load_config("不存在.toml"))
+    >>> monthly_due(2026, 10, Calendar(), load_config())
     (datetime.date(2026, 10, 8), False)
     """
     nominal = dt.date(year, month, min(_monthly_due_day(config), monthcal.monthrange(year, month)[1]))
@@ -145,7 +145,7 @@ def current_period(rule, as_of: dt.date, calendar, config) -> Period | None:
     >>> from credit_macros.catalogue.timelimit import Rule
     >>> from credit_macros.config import load_config
     >>> from credit_macros.workdays import Calendar
-    >>> current_period(Rule("yearly", month=6, day=30), dt.date(2026, 11, 29), Calendar(), load_config("不存在.toml"))
+    >>> current_period(Rule("yearly", month=6, day=30), dt.date(2026, 11, 29), Calendar(), load_config())
     Period(cycle='每年', label='2027年度', start=datetime.date(2027, 1, 1), due=datetime.date(2027, 6, 30), provisional=False)
     """
     plan_start = dt.date(config["office"]["plan_year"], 1, 1)
@@ -176,7 +176,7 @@ def event_due(event_type: str, start: dt.date, calendar, config) -> tuple[dt.dat
 
     >>> from credit_macros.config import load_config
     >>> from credit_macros.workdays import Calendar
-    >>> event_due("信用承诺上传", dt.date(2026, 12, 18), Calendar(), load_config("不存在.toml"))
+    >>> event_due("信用承诺上传", dt.date(2026, 12, 18), Calendar(), load_config())
     (datetime.date(2027, 1, 18), True)
     """
     limits = config["deadlines"]["event_workdays"]
@@ -198,7 +198,7 @@ def status(due: dt.date | None, done_date: dt.date | None, as_of: dt.date, calen
 
     >>> from credit_macros.config import load_config
     >>> from credit_macros.workdays import Calendar
-    >>> cal, config = Calendar(), load_config("不存在.toml")
+    >>> cal, config = Calendar(), load_config()
     >>> [status(dt.date(2026, 10, 8), None, dt.date(2026, 9, d), cal, config) for d in (24, 28, 30)]
     ['未到期', '临近', '临近']
     """

@@ -42,7 +42,7 @@ from credit_macros.build import calendar_sheet, ledger_sheet, styles, task_statu
 from credit_macros.build.unit_book import write_unit_books
 from credit_macros.catalogue.timelimit import Rule
 from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, collect
-from credit_macros.config import load_config
+from credit_macros.config import resolve_config
 from credit_macros.errors import UserError
 from credit_macros.io.collect_master import OFFICE_SHEETS, require_master
 from credit_macros.io.intake import gather
@@ -68,10 +68,11 @@ def _caller(book):
 
 
 def _config(book):
-    """config.toml beside the workbook when there is one, else the embedded default."""
-    folder = Path(book.fullname).parent
-    candidate = folder / "config.toml"
-    return load_config(candidate if candidate.exists() else None)
+    """The settings by the CLI's rule (``config.resolve_config``): config.toml beside the workbook,
+    else the current folder's, else the embedded default; the file used is shown in the status bar."""
+    config = resolve_config(None, book.fullname)
+    _status(book, config.notice)
+    return config
 
 
 def _status(book, text) -> None:

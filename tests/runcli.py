@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+import credit_macros
 from credit_macros.cli import main
 
 
@@ -12,3 +14,7 @@ def run(*argv) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main([str(a) for a in argv], out=out, err=err)
     return code, out.getvalue(), err.getvalue()
+
+
+# ``--config`` naming the embedded default itself: the same settings wherever a test runs.
+DEFAULT_CONFIG = str(Path(credit_macros.__file__).parent / "default_config.toml")

@@ -6,20 +6,20 @@ import openpyxl
 import pytest
 from fingerprint import diff, fingerprint
 from lo import convert, needs_soffice
-from runcli import run
+from runcli import DEFAULT_CONFIG, run
 
 from credit_macros import catalogue
 from credit_macros.build.master import MASTER_NAME, blank_name, write_build
 from credit_macros.config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT = load_config(REPO / "no-config.toml")
+DEFAULT = load_config()
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     folder = tmp_path_factory.mktemp("build")
-    code, out, err = run("--config", str(folder / "none.toml"), "build", "--out", str(folder / MASTER_NAME))
+    code, out, err = run("--config", DEFAULT_CONFIG, "build", "--out", str(folder / MASTER_NAME))
     assert code == 0, err
     assert "已生成总台账" in out and "重点任务" in out
     return folder

@@ -43,8 +43,16 @@ def office(tmp_path):
 def collect(folder, *sources, as_of=AS_OF):
     code, out, err = run("--config", str(folder / "config.toml"), "collect", str(folder / MASTER_NAME),
                          *map(str, sources), "--as-of", as_of, "--json")
-    assert code == 0, err
-    return json.loads(out)
+    result = json.loads(out)
+    assert code == result["exit_code"] == expected_exit(result), err
+    return result
+
+
+def expected_exit(result) -> int:
+    """collect's documented exit code: 0 all merged (or collected before), 1 some refused, 3 none merged."""
+    if result["accepted"]:
+        return 1 if result["rejected"] else 0
+    return 0 if result["duplicates"] and not result["rejected"] else 3
 
 
 def filled(accepted) -> dict:
@@ -328,3 +336,53 @@ def test_xls_workbook_saved_by_an_old_excel_is_collected(office, tmp_path):
     assert accepted["file"] == xls.name and accepted["unit"] == "开发建设部" and accepted["period"] == PERIOD
     assert filled(accepted) == {"水费": 3} and accepted["errors"] == 0
     assert [r["来源文件"] for r in master_rows(folder, "水费")] == [xls.name] * 3
+
+
+def test_nothing_accepted_leaves_a_fresh_master_byte_identical_with_no_backup(office):
+    folder, config = office
+    raw = (folder / MASTER_NAME).read_bytes()
+    (folder / "in" / "开发建设部_2026-01_损坏.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    code, out, err = run("--config", str(folder / "config.toml"), "collect", str(folder / MASTER_NAME),
+                         str(folder / "in"), "--as-of", AS_OF)
+    assert code == 3, err
+    assert out.splitlines()[-1] == "  没有接收任何新文件，总台账未改动。"
+    assert (folder / MASTER_NAME).read_bytes() == raw
+    assert sorted(p.name for p in folder.iterdir()) == ["config.toml", "in", MASTER_NAME]
+    result = collect(folder, folder / "in")  # --json: the same code, also in the JSON
+    assert result["exit_code"] == 3 and result["written"] is False
+
+
+def test_nothing_accepted_on_another_day_leaves_a_refreshed_master_alone(office):
+    folder, config = office
+    good = unit_workbook("开发建设部", PERIOD, config, {"水费": rows_for("开发建设部", "水费", 1)})
+    first = collect(folder, eml(folder, "ok.eml", "开发建设部", "kf.xlsx", good, dt.datetime(2026, 2, 1, 9)))
+    assert first["exit_code"] == 0 and first["written"] is True
+    raw = (folder / MASTER_NAME).read_bytes()
+    (folder / "in" / "开发建设部_2026-01_损坏.xlsx").write_bytes(good[: len(good) // 2])
+    mixed = collect(folder, folder / "in", as_of="2026-03-20")  # ok.eml is a duplicate now, the other refused
+    assert mixed["exit_code"] == 3 and mixed["written"] is False
+    assert (folder / MASTER_NAME).read_bytes() == raw
+    (folder / "in" / "开发建设部_2026-01_损坏.xlsx").unlink()
+    again = collect(folder, folder / "in", as_of="2026-04-20")  # only already-collected mail: nothing new, code 0
+    assert again["exit_code"] == 0 and again["written"] is False
+    assert (folder / MASTER_NAME).read_bytes() == raw
+
+
+def test_some_refused_is_exit_1(office):
+    folder, config = office
+    good = unit_workbook("开发建设部", PERIOD, config, {"水费": rows_for("开发建设部", "水费", 1)})
+    eml(folder, "ok.eml", "开发建设部", "kf.xlsx", good, dt.datetime(2026, 2, 1, 9))
+    (folder / "in" / "开发建设部_2026-01_损坏.xlsx").write_bytes(good[: len(good) // 2])
+    code, out, err = run("--config", str(folder / "config.toml"), "collect", str(folder / MASTER_NAME),
+                         str(folder / "in"), "--as-of", AS_OF)
+    assert code == 1 and "[未接收] 开发建设部_2026-01_损坏.xlsx" in out
+
+
+def test_collect_help_documents_the_exit_codes():
+    import contextlib
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        run("collect", "-h")
+    text = " ".join(out.getvalue().split())
+    assert "退出码：0 全部接收（或此前已汇总）；1 部分接收、部分未接收；3 一个也未接收（总台账不变）；2 输入有误" in text

@@ -22,7 +22,7 @@ def test_embedded_default_and_notice(tmp_path, monkeypatch):
 def test_repo_config_equals_default():
     repo = load_config(REPO / "config.toml")
     assert repo.source == REPO / "config.toml"
-    assert dict(repo) == dict(load_config(REPO / "does-not-exist.toml"))
+    assert dict(repo) == dict(load_config())
 
 
 def _write(tmp_path, text):
@@ -65,3 +65,74 @@ def test_cli_bad_config_exits_nonzero(tmp_path):
     assert code == 2
     assert "plan_yaer" in err.getvalue() and err.getvalue().startswith("错误：")
     assert not (tmp_path / "m.xlsx").exists()
+
+
+# ---- 11.3: one rule for where the settings come from (CLI and ribbon)
+
+def _folder_with_config(tmp_path, text='[office]\ndistrict = "旁边的配置"\n'):
+    from credit_macros.build.master import MASTER_NAME, write_build
+
+    folder = tmp_path / "demo-output"
+    folder.mkdir()
+    _write(folder, text)
+    write_build(folder / MASTER_NAME, load_config())
+    return folder / MASTER_NAME
+
+
+def test_cli_reads_config_beside_the_workbook_not_the_current_folder(tmp_path, monkeypatch):
+    master = _folder_with_config(tmp_path, "[office]\nplan_yaer = 1\n")  # a broken config beside the master
+    (tmp_path / "config.toml").write_text("", "utf-8")  # a harmless one in the current folder
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+    code = main(["status", "demo-output/" + master.name, "--as-of", "2026-02-10"], out=io.StringIO(), err=err)
+    assert code == 2
+    assert "demo-output" in err.getvalue() and "plan_yaer" in err.getvalue()
+
+
+def test_the_file_used_is_printed_once(tmp_path, monkeypatch):
+    master = _folder_with_config(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+    assert main(["status", str(master), "--as-of", "2026-02-10"], out=io.StringIO(), err=err) == 0
+    used = master.resolve().parent / "config.toml"
+    assert err.getvalue() == f"使用配置文件 {used}。\n"
+
+
+def test_current_folder_then_embedded_default(tmp_path, monkeypatch):
+    from credit_macros.config import resolve_config
+
+    monkeypatch.chdir(tmp_path)
+    config = resolve_config(None, tmp_path / "elsewhere" / "x.xlsx")
+    assert config.source is None and config.notice == "提示：工作簿旁和当前目录都没有 config.toml，使用内置默认配置。"
+    _write(tmp_path, '[office]\ndistrict = "当前目录"\n')
+    assert resolve_config(None, tmp_path / "elsewhere" / "x.xlsx")["office"]["district"] == "当前目录"
+    assert resolve_config(None, None).source == tmp_path / "config.toml"
+
+
+def test_explicit_config_missing_is_an_error(tmp_path):
+    err = io.StringIO()
+    code = main(["--config", str(tmp_path / "没有.toml"), "build", "--out", str(tmp_path / "m.xlsx")],
+                out=io.StringIO(), err=err)
+    assert code == 2
+    assert err.getvalue() == (f"错误：--config 指定的配置文件 {tmp_path / '没有.toml'} 不存在，请检查路径"
+                              "（不写 --config 时，使用工作簿旁或当前目录的 config.toml）。\n")
+    assert not (tmp_path / "m.xlsx").exists()
+
+
+def test_config_accepted_after_the_sub_command(tmp_path):
+    path = _write(tmp_path, "[office]\nplan_yaer = 1\n")
+    err = io.StringIO()
+    code = main(["build", "--out", str(tmp_path / "m.xlsx"), "--config", str(path)], out=io.StringIO(), err=err)
+    assert code == 2 and "plan_yaer" in err.getvalue()
+
+
+def test_ribbon_uses_the_same_rule(tmp_path, monkeypatch):
+    from remote import book
+
+    from credit_macros import excel
+
+    master = _folder_with_config(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    config = excel._config(book(master, saved=True))
+    assert config["office"]["district"] == "旁边的配置"
+    assert config.source == master.parent / "config.toml"

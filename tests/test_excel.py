@@ -17,6 +17,7 @@ import pytest
 import xlwings as xw
 from messy import build_messy
 from remote import actions, book, payload
+from runcli import DEFAULT_CONFIG
 
 from credit_macros import catalogue, excel
 from credit_macros.config import load_config
@@ -229,7 +230,7 @@ from credit_macros.workdays import Calendar  # noqa: E402
 @pytest.fixture()
 def master(tmp_path):
     path = tmp_path / MASTER_NAME
-    config = load_config(tmp_path / "none.toml")
+    config = load_config()
     tracking.save(build_master(config), path, config, Calendar.from_config(config), dt.date.today())
     return path
 
@@ -243,7 +244,7 @@ def test_refresh_status_follows_today(master):
     assert {(names.index("重点任务"), 0, 1), (names.index("事项台账"), 0, 1)} <= cleared  # the two B1 cells
     assert len(_by(acts, "calculate")) == 1
     # the same words the sheet's formulas show, as `status` stores them for today
-    config = load_config(master.parent / "none.toml")
+    config = load_config()
     ws = openpyxl.load_workbook(master)["重点任务"]
     cached = tracking.cached_values(openpyxl.load_workbook(master), dt.date.today(), Calendar.from_config(config), config)["重点任务"]
     status_col = task_status.columns(ws).status
@@ -289,7 +290,7 @@ def test_split_out_writes_unit_books_beside_the_master(master):
     folders = list(master.parent.glob("报送表_*"))
     assert len(folders) == 1
     period = folders[0].name.split("_")[1]
-    config = load_config(master.parent / "none.toml")
+    config = load_config()
     expected = deadlines.current_period(excel.Rule("monthly"), dt.date.today(), Calendar.from_config(config), config).start
     assert period == expected.strftime("%Y-%m")
     reporting = [u for u in catalogue.units.all_units() if catalogue.tasks.unit_templates(u.name)]
@@ -300,7 +301,7 @@ def test_collect_in_matches_the_cli(master, tmp_path):
     """The ribbon merges the inbox into the open master exactly as `credit-macros collect` does to the file."""
     inbox = master.parent / "收件箱"
     inbox.mkdir()
-    config = load_config(tmp_path / "none.toml")
+    config = load_config()
     period = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     write_inbox(inbox, period, config, seed=7)
     wb = book(master, saved=True)
@@ -309,7 +310,7 @@ def test_collect_in_matches_the_cli(master, tmp_path):
     cli_copy = tmp_path / "cli" / MASTER_NAME
     cli_copy.parent.mkdir()
     cli_copy.write_bytes(master.read_bytes())
-    assert main(["--config", str(tmp_path / "none.toml"), "collect", str(cli_copy), str(inbox)]) == 0
+    assert main(["--config", DEFAULT_CONFIG, "collect", str(cli_copy), str(inbox)]) == 0
     cli = read_grids(cli_copy)
     names = [s.name for s in wb.sheets]
     merged = 0
@@ -389,7 +390,7 @@ def test_refresh_status_extends_a_calendar_that_ends_too_early(tmp_path):
     rewrites it as far as `credit-macros status` would, in one call."""
     from credit_macros.build import calendar_sheet
 
-    config = load_config(tmp_path / "none.toml")
+    config = load_config()
     calendar = Calendar.from_config(config)
     old = dt.date(dt.date.today().year - 2, 6, 1)
     path = tmp_path / MASTER_NAME

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 from runcli import run
-from test_collect import PERIOD, UNITS, office  # noqa: F401  (the fixture)
+from test_collect import PERIOD, UNITS, expected_exit, office  # noqa: F401  (the fixture)
 
 from credit_macros import catalogue
 from credit_macros.build.master import MASTER_NAME
@@ -25,8 +25,9 @@ ENFORCEMENT = "综合行政执法支队"
 def collect(folder, *sources):
     code, out, err = run("--config", folder / "config.toml", "collect", folder / MASTER_NAME, *sources,
                          "--as-of", "2026-02-10", "--json")
-    assert code == 0 and not err, err
-    return json.loads(out)
+    result = json.loads(out)
+    assert code == expected_exit(result) and err == f"使用配置文件 {folder / 'config.toml'}。\n", err
+    return result
 
 
 def book(config, unit, key, seed, period=PERIOD, with_metadata=True) -> bytes:

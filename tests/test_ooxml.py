@@ -21,7 +21,7 @@ import pytest
 from lxml import etree
 from messy import build_messy
 from oletools.olevba import decompress_stream
-from runcli import run
+from runcli import DEFAULT_CONFIG, run
 
 from credit_macros.build.master import MASTER_NAME
 from credit_macros.ribbon import xlam
@@ -32,7 +32,7 @@ assert ooxml.XSD.exists(), f"the shared OOXML schemas are missing: {ooxml.XSD}"
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("ooxml")
-    none = root / "none.toml"  # the embedded default configuration
+    none = DEFAULT_CONFIG  # the embedded default configuration
     files: dict[str, Path] = {}
 
     build = root / "build"

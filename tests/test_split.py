@@ -2,7 +2,7 @@
 import openpyxl
 import pytest
 from lo import convert, needs_soffice
-from runcli import run
+from runcli import DEFAULT_CONFIG, run
 
 from credit_macros.build.master import MASTER_NAME
 from credit_macros.catalogue.tasks import unit_templates
@@ -16,7 +16,7 @@ BOOK = "开发建设部_2026-01_信用信息报送.xlsx"
 @pytest.fixture(scope="module")
 def split(tmp_path_factory):
     folder = tmp_path_factory.mktemp("split")
-    config = ["--config", str(folder / "none.toml")]
+    config = ["--config", DEFAULT_CONFIG]
     assert run(*config, "build", "--out", str(folder / MASTER_NAME))[0] == 0
     (folder / "out").mkdir()
     code, out, err = run(*config, "split", str(folder / MASTER_NAME), "--period", "2026-01", "--out", str(folder / "out"))

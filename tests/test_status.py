@@ -20,12 +20,12 @@ from credit_macros.io.read import read_grids
 from credit_macros.submissions import STATUS_SHEET, status_grid, submission_rows
 from credit_macros.workdays import Calendar
 
-CONFIG = load_config("no-such-config.toml")
+CONFIG = load_config()
 TASKS, LEDGER = task_status.SHEET, ledger_sheet.SHEET
 
 
 def run(*argv):
-    return runcli.run("--config", "no-such-config.toml", *argv)
+    return runcli.run("--config", runcli.DEFAULT_CONFIG, *argv)
 
 
 @pytest.fixture(scope="module")

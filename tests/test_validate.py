@@ -216,7 +216,7 @@ def test_master_provenance_columns_are_not_extra(tmp_path):
 
     t = template("科技研发")
     grid = [[c.name for c in t.columns] + list(provenance()) + ["自加列"]]
-    report = validate_grids({"科技研发": grid}, AS_OF, load_config(tmp_path / "none.toml"))
+    report = validate_grids({"科技研发": grid}, AS_OF, load_config())
     assert [(f.column, f.rule) for f in report.findings] == [("自加列", "extra-column")]
 
 
@@ -309,7 +309,7 @@ def test_our_helper_sheets_are_neither_checked_nor_listed(tmp_path):
     t = template("科技研发")
     grids = {"科技研发": [[c.name for c in t.columns]], "_选项": [["是否"], ["是"]], "_报送信息": [["单位", "x"]],
              "填表说明": [["请按模板填写"]]}
-    report = validate_grids(grids, AS_OF, load_config(tmp_path / "none.toml"))
+    report = validate_grids(grids, AS_OF, load_config())
     assert report.skipped == ["填表说明"] and list(report.sheets) == ["科技研发"]
 
 

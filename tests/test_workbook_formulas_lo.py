@@ -21,7 +21,7 @@ from credit_macros.build.master import write_build
 from credit_macros.config import load_config
 from credit_macros.workdays import Calendar
 
-CONFIG = load_config("no-such-config.toml")
+CONFIG = load_config()
 CAL = Calendar.from_config(CONFIG)
 RNG = random.Random(20261129)
 EVENT_TYPES = list(CONFIG["deadlines"]["event_workdays"])

@@ -10,9 +10,9 @@ not used: loading and saving a master of 100,000 rows with it takes over a minut
 gigabyte, while the streaming write grows with the rows written
 (``benchmarks/bench_collect.py``).
 
-The write goes through ``safeio.atomic_write`` (backup ``name.bak.xlsx``). When nothing changed
-(every file was already collected and the statuses are the same) the master is not written
-at all. A master without the office's sheets (built before they existed) is refused:
+The write goes through ``safeio.atomic_write`` (backup ``name.bak.xlsx``). When no file is
+accepted (all refused, or all already collected) the master is not written at all, whatever
+the as-of date: 报送情况 is then refreshed only by ``status``. A master without the office's sheets (built before they existed) is refused:
 ``credit-macros status`` adds them.
 """
 
@@ -119,9 +119,9 @@ def _collect_into(master: Path, items, as_of: dt.date, config) -> tuple[Outcome,
     rows = submission_rows({RECEIPTS_SHEET: receipts, STATUS_SHEET: grids[STATUS_SHEET]}, as_of,
                            Calendar.from_config(config), config)
     status = status_grid(rows)
-    status_changed = _comparable(status) != _comparable(grids[STATUS_SHEET])
-    changed = outcome.changed or status_changed
+    changed = outcome.changed  # nothing accepted: the master stays byte for byte as it was (no backup either)
     if changed:
+        status_changed = _comparable(status) != _comparable(grids[STATUS_SHEET])
         plan = edits(outcome, grids, status if status_changed else None)
         atomic_write(master, lambda tmp: rewrite(master, tmp, plan))
     return outcome, rows, changed
