@@ -61,14 +61,16 @@ def resolve_config(explicit: str | Path | None = None, workbook: str | Path | No
     3. else ``config.toml`` in the current folder;
     4. else the embedded default.
 
-    ``notice`` names the file used (shown once by the caller).
+    ``notice`` names the file found by 2–4 (shown once by the caller); none for 1.
     """
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise UserError(f"--config 指定的配置文件 {path} 不存在，请检查路径"
                             f"（不写 --config 时，使用工作簿旁或当前目录的 {DEFAULT_NAME}）。")
-        return load_config(path)
+        config = load_config(path)
+        config.notice = None  # named by the user: nothing to say
+        return config
     beside = Path(workbook).resolve().parent / DEFAULT_NAME if workbook else None
     for candidate in (beside, Path.cwd() / DEFAULT_NAME):
         if candidate is not None and candidate.is_file():

@@ -84,7 +84,7 @@ def test_no_english_reaches_stderr_on_any_error_path(files, capsys):
 
 def test_refusal_reasons_in_collect_are_chinese(files):
     code, out, err = run("collect", files / MASTER_NAME, files / "收件箱", "--json")
-    assert code == 0, err
+    assert code == 3, err  # nothing accepted
     result = json.loads(out)
     assert sorted(r["file"] for r in result["rejected"]) == ["坏.eml", "坏.xlsx"]
     for r in result["rejected"]:
