@@ -107,6 +107,7 @@ def load_config(path: str | Path | None = None) -> Config:
                         detail=str(exc))
     merged = copy.deepcopy(default)
     _merge(merged, user, (), candidate, text)
+    _check_values(merged, (), candidate, text)
     _check_units(merged, candidate, text)
     return Config(merged, candidate, f"使用配置文件 {candidate}。")
 
@@ -231,6 +232,70 @@ def _check_dates(values: list, path, file, text, year: int | None = None) -> Non
                 raise UserError(f"{_where(path, file, text)}中的 {item!r} 不是日期，请写成 \"YYYY-MM-DD\"。")
         if year is not None and day.year != year:
             raise UserError(f"{_where(path, file, text)}中的 {item} 不属于 {year} 年。")
+
+
+# Allowed ranges of the numbers (every number key has one, so a huge or negative value stops at load).
+RANGES = {
+    ("office", "plan_year"): (2000, 2100),
+    ("office", "enterprise_count"): (0, 10_000_000),
+    ("deadlines", "monthly_due_day"): (1, 28),
+    ("deadlines", "due_soon_workdays"): (0, 60),
+    ("deadlines", "remind_workdays"): (0, 60),
+    ("mail", "smtp_port"): (1, 65535),
+    ("report", "on_time_weight"): (0, 100),
+    ("report", "quality_weight"): (0, 100),
+    ("report", "late_penalty"): (0, 1),
+    ("report", "low_score"): (0, 100),
+    ("deadlines", "event_workdays", "*"): (1, 399),
+}
+EMAIL_KEYS = {("office", "email"), ("mail", "sender"), ("units", "*", "email")}
+REQUIRED_TEXT = {("office", "district"), ("office", "office_name"), ("office", "host_unit")}
+COLOR = re.compile(r"[0-9A-Fa-f]{6}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_TEXT = 200
+
+
+def _generic(path: tuple[str, ...]) -> tuple[str, ...]:
+    """``path`` with the key the user chose inside an open table written ``*`` (units.*.email)."""
+    for table in OPEN_TABLES:
+        if path[:len(table)] == table and len(path) > len(table):
+            return table + ("*",) + path[len(table) + 1:]
+    return path
+
+
+def _check_values(node: dict, path: tuple[str, ...], file: Path, text: str) -> None:
+    """Range, format and text checks of every merged value (types were checked by ``_merge``).
+
+    Text never holds control characters (a CR/LF in an address or a name would reach a mail
+    header), nor more than ``MAX_TEXT`` characters; addresses look like ``name@host.domain``;
+    colours are six hex digits; every number lies in its ``RANGES``.
+    """
+    for key, value in node.items():
+        here = path + (key,)
+        generic = _generic(here)
+        where = _where(here, file, text)
+        if CONTROL.search(key):
+            raise UserError(f"配置文件 {file} 中的名称 {key!r} 含有换行或其他控制字符，请删去（写在一行之内）。")
+        if isinstance(value, dict):
+            _check_values(value, here, file, text)
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                if CONTROL.search(item):
+                    raise UserError(f"{where}含有换行或其他控制字符，请删去（写在一行之内）。")
+                if len(item) > MAX_TEXT:
+                    raise UserError(f"{where}过长（{len(item)} 个字符，最多 {MAX_TEXT} 个），请改短。")
+        if generic in RANGES and not isinstance(value, bool):
+            low, high = RANGES[generic]
+            if not low <= value <= high:
+                raise UserError(f"{where}应在 {low} 到 {high} 之间，现在是 {value!r}。")
+        if path == ("colors",) and not COLOR.fullmatch(value):
+            raise UserError(f"{where}应为六位十六进制颜色（RRGGBB，如 \"FFC7CE\"），现在是 {value!r}。")
+        if generic in EMAIL_KEYS and value and not EMAIL.fullmatch(value):
+            raise UserError(f"{where}不是有效的邮箱地址（如 xinyongban@example.gov.cn），现在是 {value!r}。")
+        if here in REQUIRED_TEXT and not value.strip():
+            raise UserError(f"{where}不能为空。")
 
 
 def _check_units(merged: dict, file: Path, text: str) -> None:

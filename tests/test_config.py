@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -136,3 +137,98 @@ def test_ribbon_uses_the_same_rule(tmp_path, monkeypatch):
     config = excel._config(book(master, saved=True))
     assert config["office"]["district"] == "旁边的配置"
     assert config.source == master.parent / "config.toml"
+
+
+# ---- 11.4 / 17.13: every value of the default config refused when wrong (cases generated from it)
+
+def _leaves(node, path=()):
+    for key, value in node.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, path + (key,))
+        else:
+            yield path + (key,), value
+
+
+def _toml_value(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _wrong_values(value) -> list:
+    """Wrong values for a key holding ``value``: another type, and a hostile value of its own type."""
+    if isinstance(value, bool):
+        return ["yes", 1]
+    if isinstance(value, (int, float)):
+        return ["12", 10 ** 15, -(10 ** 15)]
+    if isinstance(value, str):
+        return [7, "a\r\nBcc: victim@example.com", "x" * 5000]
+    if isinstance(value, list):
+        return [1, ["a\nb"]]
+    raise AssertionError(value)
+
+
+def _default_cases():
+    import tomllib
+
+    from credit_macros.config import default_text
+
+    default = tomllib.loads(default_text())
+    default["units"] = {"开发建设部": {"contact": "张三", "phone": "029-1", "email": "kf@example.gov.cn"}}
+    for path, value in _leaves(default):
+        for wrong in _wrong_values(value):
+            yield pytest.param(path, wrong, id=f"{'.'.join(path)}={str(wrong)[:20]!r}")
+
+
+@pytest.mark.parametrize("path, wrong", list(_default_cases()))
+def test_a_wrong_value_in_every_key_is_refused_naming_key_and_line(tmp_path, path, wrong):
+    table, key = path[:-1], path[-1]
+    header = ".".join(f'"{p}"' for p in table)
+    text = f"# 第 1 行是注释\n\n[{header}]\n\"{key}\" = {_toml_value(wrong)}\n"
+    config = _write(tmp_path, text)
+    err = io.StringIO()
+    code = main(["--config", str(config), "deadline", "2026-09-28", "1"], out=io.StringIO(), err=err)
+    assert code == 2, (text, err.getvalue())
+    message = err.getvalue()
+    assert message.startswith(f"错误：配置文件 {config} 第 4 行的“{'.'.join(path)}”"), message
+    assert "Traceback" not in message and "\n" not in message.rstrip("\n")
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("colors", 'error = "red"', "六位十六进制颜色"),
+    ("colors", 'header = "#DDEBF7"', "六位十六进制颜色"),
+    ("mail", 'sender = "xyb@example.gov.cn>\\r\\nBcc: a@b.c"', "控制字符"),
+    ("office", 'email = "不是地址"', "不是有效的邮箱地址"),
+    ("deadlines", "monthly_due_day = 31", "应在 1 到 28 之间"),
+    ("mail", "smtp_port = 99999999999999", "应在 1 到 65535 之间"),
+])
+def test_hostile_values_named(tmp_path, key, value, words):
+    path = _write(tmp_path, f"[{key}]\n{value}\n")
+    with pytest.raises(UserError) as err:
+        load_config(path)
+    assert "第 2 行" in err.value.message and words in err.value.message
+
+
+def test_colour_error_no_longer_a_traceback_in_build(tmp_path):
+    path = _write(tmp_path, '[colors]\nerror = "red"\n')
+    err = io.StringIO()
+    code = main(["--config", str(path), "build", "--out", str(tmp_path / "m.xlsx")], out=io.StringIO(), err=err)
+    assert code == 2 and not (tmp_path / "m.xlsx").exists()
+    assert err.getvalue() == (f"错误：配置文件 {path} 第 2 行的“colors.error”应为六位十六进制颜色（RRGGBB，如 \"FFC7CE\"），"
+                              "现在是 'red'。\n")
+
+
+def test_unit_name_with_a_line_break_is_refused(tmp_path):
+    path = _write(tmp_path, '[units."开发建设部\\r\\nBcc: a@b.c"]\nemail = "kf@example.gov.cn"\n')
+    with pytest.raises(UserError) as err:
+        load_config(path)
+    assert "控制字符" in err.value.message and "开发建设部" in err.value.message
+
+
+def test_reminder_headers_cannot_be_injected():
+    """Even a value that bypassed the config check could not add a header: the mail library refuses it."""
+    from credit_macros.remind import Reminder, message
+
+    hostile = Reminder("开发建设部", "kf@example.gov.cn\r\nBcc: victim@example.com", "提醒", "正文", [], 0)
+    with pytest.raises(ValueError):
+        message(hostile, load_config(), dt.date(2026, 2, 10))
