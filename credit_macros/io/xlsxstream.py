@@ -6,8 +6,8 @@ collect changes only the rows at the end of a few sheets. Here the new package i
 member by member with ``zipfile`` (``ZIP_DEFLATED``), so time and memory grow with what
 changes, not with the workbook:
 
-* Every member that is not edited is copied unchanged (content byte for byte, same order and
-  dates): the other sheets with their formulas and cached values, sharedStrings.xml, the hidden
+* Every member that is not edited is copied unchanged, still compressed (``zipout``: the same
+  bytes, order and dates, nothing inflated or deflated again): the other sheets with their formulas and cached values, sharedStrings.xml, the hidden
   sheets, the defined names, the VBA project of an .xlsm.
 * An edited worksheet (``SheetRows``: rows ``start`` on are replaced by ``rows``) is streamed
   in chunks: everything outside ``<sheetData>`` (cols, sheetViews, mergeCells,
@@ -48,18 +48,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 from xml.sax.saxutils import escape
 
 from credit_macros.build.styles import DATE_FORMAT, DATETIME_FORMAT
 from credit_macros.errors import UserError
 from credit_macros.io.cached import sheet_parts
+from credit_macros.io.zipout import ZipOut
 
 STYLES_PART = "xl/styles.xml"
 CHUNK = 1 << 20  # bytes read at a time from a worksheet part
@@ -410,33 +412,42 @@ def _skip_to(source: BinaryIO, buffer: bytes, close: bytes, where: str) -> bytes
     return buffer[end + len(close):]
 
 
-def _entry(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    """A new member with the name, date and attributes of ``info``, deflated."""
-    entry = zipfile.ZipInfo(info.filename, info.date_time)
-    entry.compress_type = zipfile.ZIP_DEFLATED
-    entry.external_attr = info.external_attr
-    return entry
-
-
-def rewrite(source, target, edits: dict[str, SheetRows]) -> None:
+def rewrite(source, target, edits: dict[str, SheetRows], patches: dict[str, Callable[[bytes], bytes]] | None = None) -> None:
     """Write the package ``source`` (path or binary file) to ``target`` with the sheets named in
-    ``edits`` (sheet name → ``SheetRows``) rewritten; see the module docstring."""
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
-        parts = sheet_parts(src)
-        unknown = [name for name in edits if name not in parts]
-        if unknown:
-            raise UserError(f"工作簿中没有工作表 {'、'.join(unknown)}。")
-        if STYLES_PART not in src.NameToInfo:
-            raise UserError(f"工作簿中缺少 {STYLES_PART}（单元格格式），文件可能已损坏；请用 Excel 打开另存后重试。")
-        by_part = {parts[name]: (name, edit) for name, edit in edits.items()}
-        styles = Styles(src.read(STYLES_PART))
-        for info in src.infolist():
-            if info.filename == STYLES_PART:
-                continue
-            with src.open(info) as old, dst.open(_entry(info), "w") as new:
+    ``edits`` (sheet name → ``SheetRows``) rewritten and the parts named in ``patches`` (sheet
+    name, or a part path such as ``xl/workbook.xml`` → a function of its bytes) replaced; every
+    other member is copied as it is compressed (``zipout``); see the module docstring."""
+    patches = patches or {}
+    raw = open(source, "rb") if isinstance(source, (str, os.PathLike)) else source
+    try:
+        with zipfile.ZipFile(raw) as src, ZipOut(target) as dst:
+            parts = sheet_parts(src)
+            unknown = [name for name in [*edits, *patches] if name not in parts and name not in src.NameToInfo]
+            if unknown:
+                raise UserError(f"工作簿中没有工作表 {'、'.join(unknown)}。")
+            if STYLES_PART not in src.NameToInfo:
+                raise UserError(f"工作簿中缺少 {STYLES_PART}（单元格格式），文件可能已损坏；请用 Excel 打开另存后重试。")
+            by_part = {parts[name]: (name, edit) for name, edit in edits.items()}
+            patch_of = {parts.get(name, name): fn for name, fn in patches.items()}
+            styles = Styles(src.read(STYLES_PART))
+            for info in src.infolist():
+                if info.filename == STYLES_PART:
+                    continue
                 if info.filename in by_part:
                     name, edit = by_part[info.filename]
-                    rewrite_sheet(old, new, edit, styles, f"工作表「{name}」")
+                    with src.open(info) as old, dst.open(info) as new:
+                        rewrite_sheet(old, new, edit, styles, f"工作表「{name}」")
+                elif info.filename in patch_of:
+                    with dst.open(info) as new:
+                        new.write(patch_of[info.filename](src.read(info)))
                 else:
-                    shutil.copyfileobj(old, new, CHUNK)
-        dst.writestr(_entry(src.getinfo(STYLES_PART)), styles.xml)
+                    dst.copy(src, info, raw)
+            styles_info = src.getinfo(STYLES_PART)
+            if styles.changed:
+                with dst.open(styles_info) as new:
+                    new.write(styles.xml)
+            else:
+                dst.copy(src, styles_info, raw)
+    finally:
+        if raw is not source:
+            raw.close()
