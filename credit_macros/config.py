@@ -254,6 +254,12 @@ COLOR = re.compile(r"[0-9A-Fa-f]{6}")
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_TEXT = 200
+MONTH_KEYS = {("tracking", "start")}
+
+
+def _month(value: str) -> bool:
+    m = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    return bool(m) and 2004 <= int(m[1]) <= 2100 and 1 <= int(m[2]) <= 12
 
 
 def _generic(path: tuple[str, ...]) -> tuple[str, ...]:
@@ -296,6 +302,8 @@ def _check_values(node: dict, path: tuple[str, ...], file: Path, text: str) -> N
             raise UserError(f"{where}不是有效的邮箱地址（如 xinyongban@example.gov.cn），现在是 {value!r}。")
         if here in REQUIRED_TEXT and not value.strip():
             raise UserError(f"{where}不能为空。")
+        if here in MONTH_KEYS and not _month(value):
+            raise UserError(f"{where}应为月份，写成 \"YYYY-MM\"（2004 年以后），如 \"2023-06\"，现在是 {value!r}。")
 
 
 def _check_units(merged: dict, file: Path, text: str) -> None:

@@ -201,6 +201,8 @@ def test_a_wrong_value_in_every_key_is_refused_naming_key_and_line(tmp_path, pat
     ("office", 'email = "不是地址"', "不是有效的邮箱地址"),
     ("deadlines", "monthly_due_day = 31", "应在 1 到 28 之间"),
     ("mail", "smtp_port = 99999999999999", "应在 1 到 65535 之间"),
+    ("tracking", 'start = "2023年6月"', "应为月份，写成 \"YYYY-MM\""),
+    ("tracking", 'start = "2023-13"', "应为月份"),
 ])
 def test_hostile_values_named(tmp_path, key, value, words):
     path = _write(tmp_path, f"[{key}]\n{value}\n")
@@ -232,3 +234,8 @@ def test_reminder_headers_cannot_be_injected():
     hostile = Reminder("开发建设部", "kf@example.gov.cn\r\nBcc: victim@example.com", "提醒", "正文", [], 0)
     with pytest.raises(ValueError):
         message(hostile, load_config(), dt.date(2026, 2, 10))
+
+
+def test_tracking_start_default_is_the_plans_month():
+    """The plan (沣西党政办字〔2023〕17号) was issued on 2023-06-01: its June data is the first report."""
+    assert load_config(REPO / "does-not-exist.toml")["tracking"]["start"] == "2023-06"
