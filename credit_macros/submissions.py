@@ -15,9 +15,11 @@ accepted row for the unit, template and period; the earliest accepted receipt de
 timeliness (a corrected resubmission does not make an on-time report late), the latest one
 gives the error/warning/row counts and the file.
 
-Periods listed: every period that appears in 收文记录 or in the 报送情况 sheet, plus the most
-recently due period and the current one (the period whose due date is ``as_of`` or later), so
-a unit that never reported still shows up as 未报.
+Periods listed: every month from ``[tracking] start`` (config.toml) to the current one (the
+month whose due date is ``as_of`` or later), and every quarter from the one holding that month
+to ``as_of``'s quarter, plus any period a unit sent data for or the 信用办 typed a 收到时间 for.
+So a unit that never reported shows up as 未报 for every period, and the rows depend only on
+the data and the date — never on which day ``status`` ran before.
 
 Status words: 按时 (received on or before the due date), 逾期 (received after it), 未报 (not
 received and the due date has passed), 未到期 (not received, not yet due).
@@ -143,20 +145,39 @@ def _int(value) -> int:
         return 0
 
 
-def _monthly_periods(receipts: list[dict], typed: list[dict], as_of: dt.date, calendar, config) -> list[tuple[int, int]]:
+def tracking_start(config) -> tuple[int, int]:
+    """The first month 报送情况 counts (``[tracking] start``, validated as "YYYY-MM")."""
+    return parse_month(config["tracking"]["start"])
+
+
+def _months_between(first: tuple[int, int], last: tuple[int, int]) -> list[tuple[int, int]]:
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = _next_month(*month)
+    return months
+
+
+def _monthly_periods(receipts: list[dict], as_of: dt.date, calendar, config) -> list[tuple[int, int]]:
+    """Every month from the tracking start to the current period (the one whose due date is
+    ``as_of`` or later), plus any month a unit actually sent data for: the same list for the same
+    data and date, whatever ran before."""
     current = current_period(Rule("monthly"), as_of, calendar, config).start
-    previous = (current.year - 1, 12) if current.month == 1 else (current.year, current.month - 1)
-    periods = {(current.year, current.month), previous}
+    periods = set(_months_between(tracking_start(config), (current.year, current.month)))
     periods |= {p for r in receipts if (p := parse_month(r["报送期"]))}
-    periods |= {p for r in typed if r["周期"] == MONTHLY and (p := parse_month(r["报送期"]))}
     return sorted(periods)
 
 
-def _quarters(typed: list[dict], as_of: dt.date) -> list[tuple[int, int]]:
-    quarter = (as_of.month - 1) // 3 + 1
-    previous = (as_of.year - 1, 4) if quarter == 1 else (as_of.year, quarter - 1)
-    found = {(as_of.year, quarter), previous}
-    found |= {q for r in typed if r["周期"] == QUARTERLY and (q := _parse_quarter(r["报送期"]))}
+def _quarters(hand: dict, as_of: dt.date, config) -> list[tuple[int, int]]:
+    """Every quarter from the one holding the tracking start to ``as_of``'s, plus any quarter
+    for which the 信用办 typed a 收到时间."""
+    year, month = tracking_start(config)
+    first, last = (year, (month - 1) // 3 + 1), (as_of.year, (as_of.month - 1) // 3 + 1)
+    found, quarter = set(), first
+    while quarter <= last:
+        found.add(quarter)
+        quarter = (quarter[0] + 1, 1) if quarter[1] == 4 else (quarter[0], quarter[1] + 1)
+    found |= {q for (_, _, label), received in hand.items() if received is not None and (q := _parse_quarter(label))}
     return sorted(found)
 
 
@@ -174,8 +195,8 @@ def submission_rows(master_grids: dict[str, list[list]], as_of: dt.date, calenda
         got.setdefault((r["单位"], r["模板"], r["报送期"]), []).append(r)
     hand = {(r["成员单位"], r["报送事项"], str(r["报送期"])): as_datetime(r["收到时间"]) for r in typed
             if r["周期"] == QUARTERLY}
-    months = _monthly_periods(receipts, typed, as_of, calendar, config)
-    quarters = _quarters(typed, as_of)
+    months = _monthly_periods(receipts, as_of, calendar, config)
+    quarters = _quarters(hand, as_of, config)
     quarterly = quarterly_obligations()
     due_of_month = {p: monthly_due(*_next_month(*p), calendar, config)[0] for p in months}
     rows: list[SubmissionRow] = []
