@@ -326,3 +326,16 @@ def test_code_problem_names_exactly_what_is_wrong_and_where(code, says):
     [finding] = [f for f in validate_table(table, AS_OF, CONFIG) if f.rule == "fullwidth"]
     assert finding.message.endswith(f"「{code.strip()}」{says}")
     assert finding.message.startswith(f"第{table.header_row + 1}行「统一社会信用代码」")
+
+
+def test_id_whose_county_was_abolished_before_the_birth_year_is_a_warning():
+    """110201 (昌平县) exists until 1982: a person born in 1993 cannot carry it (python-stdnum
+    rejects the number); one born in 1980 can, and a county code newer than the birth year stays
+    accepted (real 1980s IDs carry codes of later divisions)."""
+    from credit_macros.validate.rules import ric_problems
+
+    found = ric_problems("110201199312010077", AS_OF)
+    assert [(p[0], p[1]) for p in found] == [("id-region-abolished", "warning")]
+    assert "1982 年后已撤销" in found[0][2] and "出生年份 1993" in found[0][2]
+    assert ric_problems("110201198012010070", AS_OF) == ()
+    assert ric_problems("610102196001011238", AS_OF) == ()  # 新城区 got 610102 in 1983

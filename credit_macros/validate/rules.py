@@ -9,7 +9,8 @@ uscc       GB 32100 through ``stdnum.cn.uscc``                ``uscc-format`` ``
 party_code by 行政相对人类别: 组织 → USCC; 个体工商户 → USCC or a 15-digit 注册号
            (``party-regno``, warning); 自然人 → 身份证号; unknown → either  (``party-code``)
 id_number  by 证件类型: 身份证 → GB 11643 through ``stdnum.cn.ric`` (``id-format``,
-           ``id-checksum``, ``id-birthdate``, ``id-region`` warning, ``id-old`` warning);
+           ``id-checksum``, ``id-birthdate``, ``id-region`` warning, ``id-region-abolished`` warning
+           (county code abolished before the birth year), ``id-old`` warning);
            other types by pattern (``id-pattern``)
 codes      uscc/party_code/id_number/phone: full-width characters, spaces, line breaks
            (``fullwidth``, warning); a number ≥ 1e15 (``precision-lost``)
@@ -42,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import gc
+import re
 import unicodedata
 from functools import lru_cache
 from itertools import compress, count
@@ -112,6 +114,10 @@ def ric_problems(code: str, as_of: dt.date) -> tuple[Problem, ...]:
     ['id-birthdate']
     >>> [p[:2] for p in ric_problems("999999199001011238", dt.date(2024, 1, 1))]
     [('id-region', 'warning')]
+    >>> [p[:2] for p in ric_problems("110201199312010077", dt.date(2024, 1, 1))]  # 昌平县 110201 until 1982
+    [('id-region-abolished', 'warning')]
+    >>> ric_problems("110201198012010070", dt.date(2024, 1, 1))  # born while 110201 existed
+    ()
     >>> ric_problems("610102196001011238", dt.date(2024, 1, 1))  # 新城区 got 610102 in 1983
     ()
     """
@@ -129,6 +135,11 @@ def ric_problems(code: str, as_of: dt.date) -> tuple[Problem, ...]:
         return _problem("id-birthdate", f"身份证号 {code} 的出生日期 {born} 晚于今天，请核对后重新录入")
     if not _known_region(code[:6]):
         return _problem("id-region", f"身份证号 {code} 前6位 {code[:6]} 不是已知的行政区划代码，请核对", WARNING)
+    abolished = _abolished(code[:6])
+    if abolished and abolished[1] < born.year:
+        name, year = abolished
+        return _problem("id-region-abolished", f"身份证号 {code} 前6位 {code[:6]}（{name}）在 {year} 年后已撤销，"
+                        f"早于出生年份 {born.year}，这样的号码不会发放，请核对", WARNING)
     return OK
 
 
@@ -136,6 +147,19 @@ def ric_problems(code: str, as_of: dt.date) -> tuple[Problem, ...]:
 def _known_region(prefix: str) -> bool:
     """Whether stdnum's division table ever listed ``prefix`` (any year)."""
     return any(props for _, props in numdb.get("cn/loc").info(prefix))
+
+
+@lru_cache(maxsize=None)
+def _abolished(prefix: str) -> tuple[str, int] | None:
+    """(county name, last year it existed) when every period stdnum's division table gives the
+    county code ends (``[-1982]昌平县``), else None. A code newer than the birth year is fine: a
+    number keeps the code of the place of its first issue."""
+    county = next((props.get("county") for _, props in numdb.get("cn/loc").info(prefix) if props.get("county")), None)
+    periods = re.findall(r"\[(\d*)-(\d*)\]([^,\[]*)", county or "")
+    if not periods or any(end == "" for _, end, _ in periods):
+        return None
+    last = max(periods, key=lambda p: int(p[1]))
+    return last[2].strip() or prefix, int(last[1])
 
 
 def _party_problems(kind: str, code: str, as_of: dt.date) -> tuple[Problem, ...]:
