@@ -71,6 +71,21 @@ def refuse_if_locked(path: str | Path) -> None:
 
 # ---------------------------------------------------------------- targets
 
+def ensure_folder(folder: str | Path) -> Path:
+    """Create an output folder (and its parents) as ``demo`` does; refuse, in Chinese, only a
+    folder that cannot be created (a file in the way, no permission)."""
+    folder = Path(folder)
+    if folder.is_dir():
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UserError(f"无法创建输出目录 {folder}：路径中有同名文件，请换一个输出位置。")
+    except OSError as exc:
+        raise UserError(f"无法创建输出目录 {folder}（{os_reason(exc)}），请检查写入权限或换一个输出位置。")
+    return folder
+
+
 def target_of(path: str | Path) -> Path:
     """The file a write to ``path`` changes: a symlink's final target, else ``path`` itself."""
     path = Path(path)
@@ -245,9 +260,7 @@ class Outputs:
         target = target_of(path)
         refuse_if_locked(Path(path))
         refuse_if_locked(target)
-        folder = target.parent
-        if not folder.is_dir():
-            raise UserError(f"输出目录 {folder} 不存在，请先创建该目录或换一个输出位置。")
+        folder = ensure_folder(target.parent)
         refuse_if_read_only(target)
         if folder not in self.cleaned:
             self.cleaned.add(folder)

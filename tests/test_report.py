@@ -329,7 +329,7 @@ def test_cli(tmp_path, config):
 @pytest.mark.parametrize("args, words", [
     (["--as-of", "2026-11-16", "--out", "x.csv"], "扩展名应为 .xlsx"),
     (["--as-of", "明天"], "无法识别"),
-    (["--as-of", "2026-11-16", "--out", "没有的目录/x.xlsx"], "不存在"),
+    (["--as-of", "2026-11-16", "--out", "README.md/x.xlsx"], "无法创建输出目录"),  # a file in the way
     (["--as-of", "2026-11-16", "--out", "missing.xlsx", "--", "没有的台账.xlsx"], "找不到文件"),
 ])
 def test_cli_bad_arguments(tmp_path, config, args, words):

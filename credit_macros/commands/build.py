@@ -10,7 +10,7 @@ from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
 from credit_macros.errors import UserError
 from credit_macros.io.read import read_grids
-from credit_macros.safeio import exclusive
+from credit_macros.safeio import ensure_folder, exclusive
 from credit_macros.submissions import RECEIPTS_SHEET
 from credit_macros.table import find_table, is_blank
 from credit_macros.validate.rules import data_rows
@@ -51,10 +51,7 @@ def run(args, ctx) -> int:
     out: Path = args.out or DEFAULT_OUT
     if out.suffix.lower() != ".xlsx":
         raise UserError(f"输出文件 {out} 的扩展名应为 .xlsx。")
-    if args.out is None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    elif not out.parent.exists():
-        raise UserError(f"输出目录 {out.parent} 不存在，请先创建该目录或换一个输出位置。")
+    ensure_folder(out.parent)
     with exclusive(out, err=ctx.err):
         held = _records(out)
         if held and not args.force:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from credit_macros.commands.deadline import parse_date
 from credit_macros.errors import UserError
+from credit_macros.safeio import ensure_folder
 from credit_macros.io.collect_master import read_master
 from credit_macros.remind import draft_name, plan_reminders, send, write_drafts
 from credit_macros.submissions import submission_rows
@@ -27,8 +28,8 @@ def add_arguments(parser) -> None:
 
 def run(args, ctx) -> int:
     as_of = parse_date(args.as_of) if args.as_of else dt.date.today()
-    if args.out is not None and not args.out.is_dir():
-        raise UserError(f"输出目录 {args.out} 不存在，请先创建该目录或换一个输出位置。")
+    if args.out is not None:
+        ensure_folder(args.out)
     calendar = Calendar.from_config(ctx.config)
     grids = read_master(args.master)
     reminders = plan_reminders(submission_rows(grids, as_of, calendar, ctx.config), grids, as_of, ctx.config, calendar)

@@ -8,6 +8,7 @@ from credit_macros.build.unit_book import write_unit_books
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.collect import period_argument
 from credit_macros.errors import UserError
+from credit_macros.safeio import ensure_folder
 from credit_macros.io.collect_master import read_master
 
 NAME = "split"
@@ -25,10 +26,7 @@ def run(args, ctx) -> int:
     period = period_argument(args.period)
     read_master(args.master)
     out = args.out or args.master.parent / f"报送表_{period}"
-    if args.out is None:
-        out.mkdir(exist_ok=True)
-    elif not out.is_dir():
-        raise UserError(f"输出目录 {out} 不存在，请先创建该目录或换一个输出位置。")
+    ensure_folder(out)
     written, skipped = write_unit_books(period, out, ctx.config)
     print(f"已为 {len(written)} 个成员单位生成 {period} 报送表：{out}", file=ctx.out)
     for unit, path in written:
