@@ -43,7 +43,7 @@ def error_paths(f: Path) -> list[list]:
     bad, empty, unit, master, none = f / "坏.xlsx", f / "空包.xlsx", f / "单位表.xlsx", f / MASTER_NAME, f / "没有.xlsx"
     return [
         ["colect"], ["--config"], ["--config", f / "坏.toml", "calendar"],
-        ["build", "--out", f / "无此目录" / "m.xlsx"], ["build", "extra"],
+        ["build", "--out", bad / "m.xlsx"], ["build", "extra"],
         ["check"], ["check", none], ["check", bad], ["check", empty], ["check", f / "目录"], ["check", unit, "--as-of", "明天"],
         ["check", unit, "--sheet", "不存在"], ["check", unit, "--in-placee"], ["check", f / "收件箱" / "坏.eml"],
         ["clear"], ["clear", bad], ["clear", none],
@@ -52,14 +52,14 @@ def error_paths(f: Path) -> list[list]:
         ["deadline"], ["deadline", "2026-02-30", "1"], ["deadline", "2026-01-01", "x"], ["deadline", "2026-01-01", "-1"],
         ["calendar", "27"], ["calendar", "2026", "2027"],
         ["split", master], ["split", master, "--period", "13"], ["split", bad, "--period", "2026-01"],
-        ["split", master, "--period", "2026-01", "--out", f / "无此目录"],
+        ["split", master, "--period", "2026-01", "--out", bad / "下发"],
         ["collect", master], ["collect", none, f / "收件箱"], ["collect", bad, f / "收件箱"], ["collect", unit, f / "收件箱"],
         ["collect", master, f / "无此目录"], ["collect", master, f / "收件箱", "--as-of", "明天"],
         ["remind", master], ["remind", master, "--out", f, "--send"], ["remind", bad, "--out", f / "目录"],
-        ["remind", master, "--out", f / "无此目录"],
-        ["report", bad], ["report", master, "--as-of", "明天"], ["report", master, "--out", f / "无此目录" / "r.xlsx"],
+        ["remind", master, "--out", bad / "草稿"],
+        ["report", bad], ["report", master, "--as-of", "明天"], ["report", master, "--out", bad / "通报" / "r.xlsx"],
         ["demo", "--period", "13"], ["demo", "--out", bad], ["demo", "--seed", "x"],
-        ["addin"], ["addin", "make"], ["addin", "build", "--out", f / "无此目录" / "a.xlam"],
+        ["addin"], ["addin", "make"], ["addin", "build", "--out", bad / "加载项" / "a.xlam"],
     ]
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 from credit_macros.commands.deadline import parse_date
-from credit_macros.errors import UserError
 from credit_macros.safeio import ensure_folder
 from credit_macros.io.collect_master import read_master
 from credit_macros.remind import draft_name, plan_reminders, send, write_drafts

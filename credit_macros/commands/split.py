@@ -7,7 +7,6 @@ from pathlib import Path
 from credit_macros.build.unit_book import write_unit_books
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.collect import period_argument
-from credit_macros.errors import UserError
 from credit_macros.safeio import ensure_folder
 from credit_macros.io.collect_master import read_master
 
