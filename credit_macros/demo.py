@@ -24,13 +24,30 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+import openpyxl
 import stdnum.cn.ric as ric
 import stdnum.cn.uscc as uscc
 
 from credit_macros import catalogue
 from credit_macros.catalogue import units as unitlib
 from credit_macros.catalogue.tasks import unit_templates
-from credit_macros.submissions import month_label, parse_month
+from credit_macros.collect import META_SHEET, META_VISIBLE
+from credit_macros.config import load_config
+from credit_macros.deadlines import monthly_due
+from credit_macros.remind import plan_reminders, write_drafts
+from credit_macros.report import make_report
+from credit_macros.safeio import atomic_write
+from credit_macros.io.intake import gather
+from credit_macros.submissions import QUARTERLY, STATUS_HEADERS, STATUS_SHEET, month_label, parse_month, quarter_label
+from credit_macros.table import find_table
+from credit_macros.build import calendar_sheet, indicator_sheet, ledger_sheet, task_status, tracking
+from credit_macros.build.cells import put_rows, sheet_grid
+from credit_macros.io.collect_master import collect_into
+from credit_macros.build.master import MASTER_NAME, write_build
+from credit_macros.build.submissions_sheet import refresh_submissions
+from credit_macros.build.unit_book import build_unit_book
+from credit_macros.workdays import Calendar
+from credit_macros.io.read import read_grids
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 REGIONS = ("611100", "611101", "610100", "610104", "611102")
@@ -159,10 +176,6 @@ def spoil(template: catalogue.Template, rows: list[list], count: int, rng: rando
 
 def unit_workbook(unit: str, period: str, config, rows: dict[str, list[list]], with_metadata: bool = True) -> bytes:
     """The unit's split workbook filled with ``rows`` (template key → rows), as .xlsx bytes."""
-    from credit_macros.build.cells import put_rows, sheet_grid
-    from credit_macros.build.unit_book import build_unit_book
-    from credit_macros.collect import META_SHEET, META_VISIBLE
-    from credit_macros.table import find_table
 
     wb = build_unit_book(unit, period, config)
     for key, data in rows.items():
@@ -214,11 +227,16 @@ def demo_email(unit: str) -> str:
 DEMO_OFFICE = {"contact": "李信用", "phone": "029-33185000", "email": "xyb@fengxi.example.gov.cn"}
 
 
-def demo_config_text(units_with_email: list[str]) -> str:
-    """A config.toml for the demo: the office's contact, the mail sender and the units' addresses."""
+DEMO_ENTERPRISES = 12_000
+
+
+def demo_config_text(units_with_email: list[str], start: str = "2026-01") -> str:
+    """A config.toml for the demo: the office's contact, the district's enterprise count, the month
+    报送情况 starts from, the mail sender and the units' addresses."""
     lines = ["# 演示配置：信用办联系人、发件地址和各成员单位邮箱（地址均为虚构）。", "[office]"]
     lines += [f'{k} = "{v}"' for k, v in DEMO_OFFICE.items()]
-    lines += ["", "[mail]", f'sender = "{DEMO_OFFICE["email"]}"', ""]
+    lines += [f"enterprise_count = {DEMO_ENTERPRISES}", "", "[tracking]", f'start = "{start}"', ""]
+    lines += ["[mail]", f'sender = "{DEMO_OFFICE["email"]}"', ""]
     for unit in units_with_email:
         lines += [f'[units."{unit}"]', f'email = "{demo_email(unit)}"', ""]
     return "\n".join(lines)
@@ -233,17 +251,18 @@ class DemoResult:
     rows: list
     reminders: list
     warnings: list[str]
+    report: object  # report.ReportResult: the 半月通报 of the as-of day (.xlsx and .docx written)
 
 
 def default_as_of(period: str) -> dt.date:
+    """The 16th of the month after ``period``: the due day (the 2nd) lies in the half-month that has
+    just closed, so the 半月通报 of that day scores the period's reports."""
     year, month = parse_month(period)
-    return dt.date(year + month // 12, month % 12 + 1, 10)
+    return dt.date(year + month // 12, month % 12 + 1, 16)
 
 
 def write_inbox(folder: Path, period: str, config, seed: int, rows_per_sheet: int = 4) -> list[Path]:
     """The month's mails as .eml files in ``folder``; the cast of units is fixed by ``seed``."""
-    from credit_macros.deadlines import monthly_due
-    from credit_macros.workdays import Calendar
 
     rng = random.Random(seed)
     year, month = parse_month(period)
@@ -298,46 +317,52 @@ def write_inbox(folder: Path, period: str, config, seed: int, rows_per_sheet: in
     return paths
 
 
-def type_quarterly_receipts(master: Path, as_of: dt.date, config, late: set[str]) -> list:
-    """Do what the office does by hand: type the 收到时间 of last quarter's cases into 报送情况
-    (all units but ``late``, a few days before the quarter's end), refresh and save."""
-    import openpyxl
+def indicator_rows(period: str, rng: random.Random) -> list[list]:
+    """One 指标数据 row per month of the quarter up to ``period``, as the 信用办 types them (the
+    columns of ``report/indicators.toml``, in order)."""
+    year, month = parse_month(period)
+    rows, registered, real_name, promised = [], 0, 0, 0
+    for m in range((month - 1) // 3 * 3 + 1, month + 1):
+        due = rng.randint(90, 110)
+        sent = due - rng.randint(0, 3)
+        new_reg, new_real = rng.randint(8, 20), rng.randint(4, 10)
+        registered, real_name, promised = registered + 40 + new_reg, real_name + 20 + new_real, promised + 700 + rng.randint(0, 60)
+        rows.append([dt.datetime(year, m, 1), due, sent, sent - rng.randint(0, 2), sent - rng.randint(0, 4),
+                     rng.randint(0, 3), rng.randint(5, 12), DEMO_ENTERPRISES, rng.randint(1, 3), rng.randint(2, 4),
+                     promised, new_reg, new_real, registered, real_name, rng.randint(0, 2)])
+    return rows
 
-    from credit_macros.build import tracking
-    from credit_macros.build.submissions_sheet import refresh_submissions
-    from credit_macros.safeio import atomic_write
-    from credit_macros.submissions import QUARTERLY, STATUS_HEADERS, STATUS_SHEET
-    from credit_macros.workdays import Calendar
+
+def type_office_entries(master: Path, period: str, as_of: dt.date, config, late: set[str], seed: int) -> list:
+    """Do what the office does by hand, then refresh as ``status --as-of`` does: type the 收到时间
+    of this quarter's cases into 报送情况 (all units but ``late``, a few days before ``as_of``),
+    fill 指标数据 for the months so far, and write ``as_of`` into the 基准日期 cells so every
+    sheet of the demo master is as of the same day."""
+
 
     wb = openpyxl.load_workbook(master)
     ws = wb[STATUS_SHEET]
     col = {name: i for i, name in enumerate(STATUS_HEADERS)}
-    quarter = (as_of.month - 1) // 3 + 1
-    last = f"{as_of.year - 1}年第4季度" if quarter == 1 else f"{as_of.year}年第{quarter - 1}季度"
+    this_quarter = quarter_label(as_of.year, (as_of.month - 1) // 3 + 1)
     for row in ws.iter_rows(min_row=2):
-        if row[col["周期"]].value == QUARTERLY and row[col["报送期"]].value == last and row[col["成员单位"]].value not in late:
-            due = row[col["期限"]].value
-            row[col["收到时间"]].value = due - dt.timedelta(days=3)
+        if row[col["周期"]].value == QUARTERLY and row[col["报送期"]].value == this_quarter and row[col["成员单位"]].value not in late:
+            row[col["收到时间"]].value = dt.datetime.combine(as_of - dt.timedelta(days=3), dt.time(10))
+    for values in indicator_rows(period, random.Random(seed)):
+        wb[indicator_sheet.SHEET].append(values)
+    for sheet in (task_status.SHEET, ledger_sheet.SHEET):
+        wb[sheet][calendar_sheet.AS_OF_INPUT] = as_of
     rows = refresh_submissions(wb, as_of, config)
-    # the formulas of 重点任务 / 事项台账 follow TODAY(), as after build: keep their cached values
-    atomic_write(master, lambda tmp: tracking.save(wb, tmp, config, Calendar.from_config(config), dt.date.today()),
-                 backup=False)
+    atomic_write(master, lambda tmp: tracking.save(wb, tmp, config, Calendar.from_config(config), as_of), backup=False)
     return rows
 
 
 def write_demo(folder: Path, period: str, as_of: dt.date, seed: int = 20260210) -> DemoResult:
     """Play the month in ``folder`` (created if needed); see the module docstring."""
-    from credit_macros.build.master import MASTER_NAME, write_build
-    from credit_macros.config import load_config
-    from credit_macros.io.collect_master import collect_into
-    from credit_macros.io.intake import gather
-    from credit_macros.io.read import read_grids
-    from credit_macros.remind import plan_reminders, write_drafts
 
     folder.mkdir(parents=True, exist_ok=True)
     reporting = [u.name for u in unitlib.all_units() if unit_templates(u.name)]
     # one unit has no address in the config: its reminder is a draft without recipient
-    (folder / "config.toml").write_text(demo_config_text(reporting[:-1]), "utf-8")
+    (folder / "config.toml").write_text(demo_config_text(reporting[:-1], start=period), "utf-8")
     config = load_config(folder / "config.toml")
     master = folder / MASTER_NAME
     write_build(master, config)
@@ -347,11 +372,12 @@ def write_demo(folder: Path, period: str, as_of: dt.date, seed: int = 20260210) 
         old.unlink()
     paths = write_inbox(inbox, period, config, seed)
     outcome, _, _ = collect_into(master, gather([inbox]), as_of, config)
-    rows = type_quarterly_receipts(master, as_of, config, late=set(reporting[-3:]))
+    rows = type_office_entries(master, period, as_of, config, late=set(reporting[-3:]), seed=seed)
     reminders = plan_reminders(rows, read_grids(master), as_of, config)
     outbox = folder / "outbox"
     outbox.mkdir(exist_ok=True)
     for old in outbox.glob("*.eml"):
         old.unlink()
-    warnings = write_drafts(reminders, outbox, as_of, config)
-    return DemoResult(folder, master, paths, outcome, rows, reminders, warnings)
+    reminders, warnings = write_drafts(reminders, outbox, as_of, config)
+    report = make_report(master, as_of, config)
+    return DemoResult(folder, master, paths, outcome, rows, reminders, warnings, report)

@@ -476,10 +476,10 @@ def remind(book):
         return []
     outbox = master.parent / f"催报_{today:%Y%m%d}"
     outbox.mkdir(exist_ok=True)
-    warnings = write_drafts(reminders, outbox, today, config)
-    _alert(book, f"已生成 {len(reminders)} 封提醒邮件草稿，保存在 {outbox}，双击即可用邮件程序打开发送。"
+    drafted, warnings = write_drafts(reminders, outbox, today, config)
+    _alert(book, f"已生成 {len(drafted)} 封提醒邮件草稿，保存在 {outbox}，双击即可用邮件程序打开发送。"
                  + "".join(f"\n注意：{w}" for w in warnings), "催报")
-    return reminders
+    return drafted
 
 
 @button("生成通报")

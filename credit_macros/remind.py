@@ -74,7 +74,7 @@ def _body(unit: str, due: list[SubmissionRow], fixes: list[dict], total: int, as
         lines.append("")
     contact = "，".join(x for x in (office.get("contact"), office.get("phone"), office.get("email")) if x)
     lines += [f"如有疑问请联系{office['office_name']}" + (f"：{contact}" if contact else "") + "。", "",
-              f"{office['district']}{office['office_name']}（{office['host_unit']}）", as_of.isoformat()]
+              f"{config.office_title}（{office['host_unit']}）", as_of.isoformat()]
     return "\n".join(lines)
 
 
@@ -96,7 +96,7 @@ def plan_reminders(rows: list[SubmissionRow], master_grids: dict[str, list[list]
             continue
         parts = [f"{len(due)} 项待报送"] if due else []
         parts += [f"{max(total, len(fixes))} 处待修改"] if fixes else []
-        subject = f"【{office['district']}{office['office_name']}】信用信息报送提醒：{unit.name}（{'，'.join(parts)}）"
+        subject = f"【{config.office_title}】信用信息报送提醒：{unit.name}（{'，'.join(parts)}）"
         body = _body(unit.name, due, fixes[:FINDINGS_LISTED], max(total, len(fixes)), as_of, calendar, config)
         out.append(Reminder(unit.name, config.unit_contact(unit.name)["email"], subject, body, due, max(total, len(fixes))))
     return out
@@ -121,19 +121,18 @@ def draft_name(reminder: Reminder) -> str:
     return f"{unit.order:02d}_{unit.short}_信用信息报送提醒.eml"
 
 
-def write_drafts(reminders: list[Reminder], outbox: Path, as_of: dt.date, config) -> list[str]:
-    """Save each reminder as an .eml draft in ``outbox`` (all or none); returns warnings (units
-    without address)."""
-    warnings = []
+def write_drafts(reminders: list[Reminder], outbox: Path, as_of: dt.date, config) -> tuple[list[Reminder], list[str]]:
+    """Save each reminder that has an address as an .eml draft in ``outbox`` (all or none);
+    returns (the drafted reminders, warnings naming the units without an address — a draft with
+    an empty To: would go nowhere, so none is written for them)."""
+    drafted = [r for r in reminders if r.to]
+    warnings = [f"{r.unit} 没有登记邮箱，未生成提醒草稿；请在 config.toml 的 [units.\"{r.unit}\"] 中填写 email 后重新运行。"
+                for r in reminders if not r.to]
     with outputs() as drafts:
-        for reminder in reminders:
+        for reminder in drafted:
             data = message(reminder, config, as_of).as_bytes()
             drafts.write(outbox / draft_name(reminder), lambda tmp, data=data: tmp.write_bytes(data), backup=False)
-    for reminder in reminders:
-        if not reminder.to:
-            warnings.append(f"{reminder.unit} 没有登记邮箱，草稿 {draft_name(reminder)} 的收件人为空；"
-                            f"请在 config.toml 的 [units.\"{reminder.unit}\"] 中填写 email。")
-    return warnings
+    return drafted, warnings
 
 
 def send(reminders: list[Reminder], config, as_of: dt.date) -> tuple[list[Reminder], list[str]]:

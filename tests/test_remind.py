@@ -30,7 +30,8 @@ class Inbox:
 def collected(tmp_path_factory):
     """A month collected from the demo's inbox: late, missing, faulty and resubmitted units."""
     folder = tmp_path_factory.mktemp("remind")
-    (folder / "config.toml").write_text(demo_config_text(UNITS), "utf-8")
+    # tracked from 2025-10, so last quarter's cases (typed in by hand) are obligations too
+    (folder / "config.toml").write_text(demo_config_text(UNITS, start="2025-10"), "utf-8")
     config = load_config(folder / "config.toml")
     build_master(config).save(folder / MASTER_NAME)
     (folder / "inbox").mkdir()
@@ -68,10 +69,11 @@ def test_send_reaches_a_real_smtp_server(collected):
     assert "注意：西咸新区消防救援支队沣西新城大队 没有登记邮箱，未发送" in out
     for unit in ["国家税务总局西咸新区沣西新城税务局"]:
         msg = received[(demo_email(unit),)]
-        assert msg["Subject"].startswith("【沣西新城新城信用办】信用信息报送提醒：" + unit)
+        assert msg["Subject"].startswith("【沣西新城信用办】信用信息报送提醒：" + unit)  # before: 沣西新城新城信用办
         body = msg.get_body().get_content()
         assert "附件2 行政强制信息模板（2026-01 数据）：报送期限 2026-02-02（星期一），已逾期 6 个工作日" in body
-        assert "税务局_2026-01_信用信息报送.xlsx" in body and "回复本邮件" in body and "李信用" in body
+        # the file name suggested is that of the oldest month owed (tracking starts 2025-10)
+        assert "税务局_2025-10_信用信息报送.xlsx" in body and "回复本邮件" in body and "李信用" in body
     # units whose files had validation errors get the list to fix, with sheet, cell and message
     faulty = {a["unit"] for a in result["accepted"] if a["errors"]} - {r["unit"] for r in result["replaced"]}
     assert faulty
@@ -93,6 +95,10 @@ def test_drafts_and_missing_smtp_settings(collected, tmp_path):
     assert drafts and "已生成提醒邮件草稿" in out
     message = email.message_from_bytes(drafts[0].read_bytes(), policy=email.policy.default)
     assert message["From"] == "xyb@fengxi.example.gov.cn" and message.get_content_charset() == "utf-8"
-    assert "注意：党政办公室 没有登记邮箱" in out  # quarterly cases are due from every unit; no address → empty To
+    # a unit with something due but no address gets no draft with an empty To: the summary names it
+    assert ("注意：西咸新区消防救援支队沣西新城大队 没有登记邮箱，未生成提醒草稿；"
+            "请在 config.toml 的 [units.\"西咸新区消防救援支队沣西新城大队\"] 中填写 email") in out
+    assert not any("消防" in d.name for d in drafts)
+    assert all(email.message_from_bytes(d.read_bytes())["To"] for d in drafts)
     code, out, err = run("--config", str(folder / "config.toml"), "remind", str(folder / MASTER_NAME), "--as-of", AS_OF, "--send")
     assert code == 2 and "[mail] 中没有填写 smtp_host" in err

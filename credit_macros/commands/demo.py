@@ -12,7 +12,7 @@ from credit_macros.errors import UserError
 from credit_macros.submissions import LATE, MISSING, NOT_DUE, ON_TIME
 
 NAME = "demo"
-HELP = "演示一个月的报送流程：生成总台账和各单位的模拟报送邮件，汇总、刷新报送情况、生成催报邮件"
+HELP = "演示一个月的报送流程：生成总台账和各单位的模拟报送邮件，汇总、刷新报送情况、生成催报邮件和半月通报"
 ORDER = 5
 DEFAULT_PERIOD = "2026-01"
 
@@ -20,7 +20,7 @@ DEFAULT_PERIOD = "2026-01"
 def add_arguments(parser) -> None:
     parser.add_argument("--out", metavar="DIR", type=Path, default=Path("demo-output"), help="输出目录（默认 ./demo-output）")
     parser.add_argument("--period", metavar="YYYY-MM", default=DEFAULT_PERIOD, help=f"模拟的报送期（默认 {DEFAULT_PERIOD}）")
-    parser.add_argument("--as-of", metavar="DATE", help="按哪一天判断期限（默认报送期次月10日）")
+    parser.add_argument("--as-of", metavar="DATE", help="按哪一天判断期限并出半月通报（默认报送期次月16日）")
     parser.add_argument("--seed", type=int, default=20260210, help="随机种子（同一种子结果相同）")
 
 
@@ -50,6 +50,16 @@ def run(args, ctx) -> int:
         print(f"  未接收：{r.file}：{r.reason}", file=ctx.out)
     for warning in result.warnings:
         print(f"  注意：{warning}", file=ctx.out)
-    print(f"总台账：{result.master}（见“报送情况”“收文记录”“退回修改”“历史版本”工作表）", file=ctx.out)
+    report = result.report
+    scored = sorted(report.scored, key=lambda u: u.rank)
+    print(f"半月通报：{report.title}，{report.period.label}，{len(scored)} 个单位评分", file=ctx.out)
+    name_width = max((header_width(u.unit, 0, 99) for u in scored), default=0) + 2
+    for u in scored:
+        print(f"  第{u.rank:>2}名 {u.unit}{' ' * (name_width - header_width(u.unit, 0, 99))}{u.score:5.1f} 分"
+              f"（应报 {u.due}，按时 {u.on_time}，逾期 {u.late}，未报 {u.missing}）", file=ctx.out)
+    met = sum(1 for i in report.indicators if i.status == "达标")
+    print(f"  指标：{len(report.indicators)} 项，达标 {met} 项（数据见总台账“指标数据”工作表）", file=ctx.out)
+    print(f"  通报文件：{report.xlsx}；{report.docx}", file=ctx.out)
+    print(f"总台账：{result.master}（基准日期 {as_of.isoformat()}；见“报送情况”“收文记录”“退回修改”“历史版本”“指标数据”工作表）", file=ctx.out)
     print(f"收件箱：{args.out / 'inbox'}；提醒邮件草稿：{args.out / 'outbox'}", file=ctx.out)
     return 0

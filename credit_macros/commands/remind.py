@@ -41,9 +41,9 @@ def run(args, ctx) -> int:
         for r in done:
             print(f"  {r.unit} <{r.to}>：{r.subject}", file=ctx.out)
     else:
-        warnings = write_drafts(reminders, args.out, as_of, ctx.config)
-        print(f"已生成提醒邮件草稿 {len(reminders)} 封：{args.out}", file=ctx.out)
-        for r in reminders:
+        drafted, warnings = write_drafts(reminders, args.out, as_of, ctx.config)
+        print(f"已生成提醒邮件草稿 {len(drafted)} 封：{args.out}", file=ctx.out)
+        for r in drafted:
             print(f"  {draft_name(r)}：{len(r.due)} 项待报送，{r.findings} 处待修改", file=ctx.out)
     for warning in warnings:
         print(f"注意：{warning}", file=ctx.out)
