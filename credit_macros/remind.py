@@ -53,7 +53,6 @@ def _when(row: SubmissionRow, as_of: dt.date, calendar: Calendar) -> str:
 
 
 def _body(unit: str, due: list[SubmissionRow], fixes: list[dict], total: int, as_of: dt.date, calendar, config) -> str:
-    office = config["office"]
     short = unitlib.by_name(unit).short
     lines = [f"{unit}：", ""]
     if due:
@@ -84,7 +83,6 @@ def plan_reminders(rows: list[SubmissionRow], master_grids: dict[str, list[list]
     calendar = calendar or Calendar.from_config(config)
     window = config["deadlines"]["remind_workdays"]
     findings = sheet_records(master_grids.get(FINDINGS_SHEET), FINDINGS_HEADERS)
-    office = config["office"]
     out = []
     for unit in unitlib.all_units():
         mine = [r for r in rows if r.unit == unit.name]

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import html
 import io
-import os
 import re
 import stat
 import zipfile
