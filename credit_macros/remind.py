@@ -53,6 +53,7 @@ def _when(row: SubmissionRow, as_of: dt.date, calendar: Calendar) -> str:
 
 
 def _body(unit: str, due: list[SubmissionRow], fixes: list[dict], total: int, as_of: dt.date, calendar, config) -> str:
+    office = config["office"]
     short = unitlib.by_name(unit).short
     lines = [f"{unit}：", ""]
     if due:
