@@ -28,7 +28,7 @@ from credit_macros.config import load_config
 from credit_macros.io.read import read_grids
 from credit_macros.validate import validate_grids
 
-CONFIG = load_config("no-such-config.toml")
+CONFIG = load_config(None)
 RNG = random.Random(20261201)
 ROWS = 40
 TODAY = dt.date.today()

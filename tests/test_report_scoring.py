@@ -7,7 +7,7 @@ from credit_macros.errors import UserError
 from credit_macros.report.scoring import DueItem, half_month, items_text, low_scorers, score_units
 from credit_macros.submissions import SubmissionRow
 
-DEFAULT = load_config("不存在的配置.toml")
+DEFAULT = load_config(None)
 PERIOD = half_month(dt.date(2026, 11, 16))
 
 
