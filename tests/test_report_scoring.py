@@ -81,8 +81,8 @@ def test_weights_come_from_config(tmp_path):
 
 
 @pytest.mark.parametrize("settings, words", [
-    ("late_penalty = 1.5", "late_penalty 应在 0 到 1 之间"),
-    ("on_time_weight = -1", "不小于0"),
+    ("late_penalty = 1.5", "“report.late_penalty”应在 0 到 1 之间"),  # refused when the config is loaded
+    ("on_time_weight = -1", "“report.on_time_weight”应在 0 到 100 之间"),
     ("on_time_weight = 0\nquality_weight = 0", "不能都为0"),
 ])
 def test_bad_weights(tmp_path, settings, words):
