@@ -61,7 +61,8 @@ def resolve_config(explicit: str | Path | None = None, workbook: str | Path | No
     3. else ``config.toml`` in the current folder;
     4. else the embedded default.
 
-    ``notice`` names the file found by 2–4 (shown once by the caller); none for 1.
+    ``notice`` names the file found beside a workbook in another folder, or says the default is
+    used (shown once by the caller); none for 1 or for the current folder's own config.toml.
     """
     if explicit:
         path = Path(explicit)
@@ -74,7 +75,10 @@ def resolve_config(explicit: str | Path | None = None, workbook: str | Path | No
     beside = Path(workbook).resolve().parent / DEFAULT_NAME if workbook else None
     for candidate in (beside, Path.cwd() / DEFAULT_NAME):
         if candidate is not None and candidate.is_file():
-            return load_config(candidate)
+            config = load_config(candidate)
+            if candidate.parent.resolve() == Path.cwd().resolve():
+                config.notice = None  # the current folder's own config.toml: nothing surprising to say
+            return config
     where = "工作簿旁和当前目录都" if workbook else "当前目录"
     config = load_config(None)
     config.notice = f"提示：{where}没有 {DEFAULT_NAME}，使用内置默认配置。"

@@ -97,6 +97,10 @@ def test_the_file_used_is_printed_once(tmp_path, monkeypatch):
     assert main(["status", str(master), "--as-of", "2026-02-10"], out=io.StringIO(), err=err) == 0
     used = master.resolve().parent / "config.toml"
     assert err.getvalue() == f"使用配置文件 {used}。\n"
+    monkeypatch.chdir(master.parent)  # the current folder's own config.toml is not announced
+    err = io.StringIO()
+    assert main(["status", master.name, "--as-of", "2026-02-10"], out=io.StringIO(), err=err) == 0
+    assert err.getvalue() == ""
 
 
 def test_current_folder_then_embedded_default(tmp_path, monkeypatch):
