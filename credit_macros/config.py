@@ -49,6 +49,20 @@ class Config(dict):
         entry = self["units"].get(unit, {})
         return {k: entry.get(k, "") for k in ("contact", "phone", "email")}
 
+    @property
+    def office_title(self) -> str:
+        """District and office as one name, without saying the overlap twice: 沣西新城 +
+        新城信用办 → 沣西新城信用办 (not 沣西新城新城信用办).
+
+        >>> Config({"office": {"district": "沣西新城", "office_name": "新城信用办"}}, None).office_title
+        '沣西新城信用办'
+        >>> Config({"office": {"district": "沣西新城", "office_name": "信用办"}}, None).office_title
+        '沣西新城信用办'
+        """
+        district, name = self["office"]["district"], self["office"]["office_name"]
+        overlap = next((n for n in range(min(len(district), len(name)), 0, -1) if district.endswith(name[:n])), 0)
+        return district + name[overlap:]
+
     def color(self, name: str) -> str:
         return self["colors"][name]
 
