@@ -33,7 +33,7 @@ def test_demo_is_one_consistent_day_with_a_scored_circular(tmp_path):
     from python_calamine import CalamineWorkbook
 
     from credit_macros.report.indicators import SHEET as INDICATORS
-    from credit_macros.workbook import calendar_sheet, ledger_sheet, task_status
+    from credit_macros.build import calendar_sheet, ledger_sheet, task_status
 
     folder = tmp_path / "demo"
     code, out, err = run("--config", DEFAULT_CONFIG, "demo", "--out", str(folder))

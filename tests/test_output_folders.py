@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from credit_macros.workbook.master import MASTER_NAME
+from credit_macros.build.master import MASTER_NAME
 from runcli import run
 
 
