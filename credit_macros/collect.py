@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import PurePath
 
 from credit_macros import catalogue
 from credit_macros.catalogue import units as unitlib
@@ -41,6 +42,7 @@ from credit_macros.submissions import (
     ACCEPTED_REPLACING,
     RECEIPT_HEADERS,
     RECEIPTS_SHEET,
+    counts,
     month_label,
     sheet_records,
 )
@@ -300,6 +302,24 @@ class Outcome:
             "duplicates": self.duplicates,
             "other_attachments": self.listed,
         }
+
+    def summary_lines(self, status_rows: list, as_of: dt.date) -> list[str]:
+        """What happened to every file and attachment, one line each, between a count line and
+        the 报送情况 counts (``status_rows``: ``submissions.submission_rows`` after the run) — the
+        text ``credit-macros collect`` prints and the ribbon's “汇总导入” message box shows."""
+        replaced = sum(1 for a in self.accepted if a.replaced)
+        lines = [f"接收 {len(self.accepted)} 个文件（其中替换旧版 {replaced} 个），未接收 {len(self.rejected)} 个，"
+                 f"重复 {len(self.duplicates)} 个"]
+        for a in self.accepted:
+            sheets = "、".join(f"{k} {n} 行" for k, n in a.sheets.items())
+            extra = f"；错误 {a.errors} 处、警告 {a.warnings} 处（已列入“退回修改”）" if a.errors or a.warnings else ""
+            again = "；替换了之前报送的 " + "、".join(f"{r['sheet']} {r['rows']} 行" for r in a.replaced) if a.replaced else ""
+            lines.append(f"[接收] {a.unit} {a.period}｜{a.file}：{sheets}{extra}{again}")
+        lines += [f"[未接收] {r.file}：{r.reason}" for r in self.rejected]
+        lines += [f"[重复] {d['file']}：{d['reason']}" for d in self.duplicates]
+        lines += [f"[其他附件] {PurePath(o['origin']).name} 的附件 {o['file']}：{o['reason']}" for o in self.listed]
+        lines.append(f"报送情况（截至 {as_of.isoformat()}）：" + "，".join(f"{k} {v}" for k, v in counts(status_rows).items()))
+        return lines
 
 
 def _file_rows(table: Table) -> list[list]:

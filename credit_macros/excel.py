@@ -454,10 +454,7 @@ def collect_in(book):
     grids[RECEIPTS_SHEET] = grids[RECEIPTS_SHEET] + outcome.receipts
     rows = submission_rows(grids, today, calendar, config)
     _replace_rows(book.sheets[STATUS_SHEET], status_grid(rows), len(grids[STATUS_SHEET]))
-    lines = [f"汇总完成：收到 {len(outcome.accepted)} 份，其中替换旧版 {sum(1 for a in outcome.accepted if a.replaced)} 份；"
-             f"重复收到（已跳过）{len(outcome.duplicates)} 份；退回 {len(outcome.rejected)} 份。"]
-    lines += [f"退回：{r.file}：{r.reason}" for r in outcome.rejected]
-    lines.append("检查无误后请保存总台账。")
+    lines = ["汇总完成：", *outcome.summary_lines(rows, today), "检查无误后请保存总台账。"]
     _alert(book, "\n".join(lines), "汇总导入")
     return outcome
 

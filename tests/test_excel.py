@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import email
+import email.policy
 import re
 from collections import Counter
 
@@ -17,7 +19,7 @@ import pytest
 import xlwings as xw
 from messy import build_messy
 from remote import actions, book, payload
-from runcli import DEFAULT_CONFIG
+from runcli import DEFAULT_CONFIG, run
 
 from credit_macros import catalogue, excel
 from credit_macros.config import load_config
@@ -223,7 +225,7 @@ from credit_macros import deadlines  # noqa: E402
 from credit_macros.build import task_status, tracking  # noqa: E402
 from credit_macros.build.master import MASTER_NAME, build_master  # noqa: E402
 from credit_macros.cli import main  # noqa: E402
-from credit_macros.demo import write_inbox  # noqa: E402
+from credit_macros.demo import mail, write_inbox  # noqa: E402
 from credit_macros.workdays import Calendar  # noqa: E402
 
 
@@ -304,13 +306,19 @@ def test_collect_in_matches_the_cli(master, tmp_path):
     config = load_config()
     period = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     write_inbox(inbox, period, config, seed=7)
+    first = email.message_from_bytes(sorted(inbox.glob("*.eml"))[0].read_bytes(), policy=email.policy.default)
+    sent = next(first.iter_attachments())  # sent again later, now with a scanned PDF beside it
+    again = mail(first["From"], "xyb@x", "补发", "见附件", dt.datetime.now(),
+                 [(sent.get_filename(), sent.get_content()), ("处罚决定书.pdf", b"%PDF-1.4\n%\xe2\xe3\n")])
+    inbox.joinpath("99_补发.eml").write_bytes(again)
     wb = book(master, saved=True)
     outcome = excel.collect_in(wb)
     acts = actions(wb)
     cli_copy = tmp_path / "cli" / MASTER_NAME
     cli_copy.parent.mkdir()
     cli_copy.write_bytes(master.read_bytes())
-    assert main(["--config", DEFAULT_CONFIG, "collect", str(cli_copy), str(inbox)]) == 1  # one attachment is broken
+    code, out, _ = run("--config", DEFAULT_CONFIG, "collect", cli_copy, inbox)
+    assert code == 1  # one attachment is broken
     cli = read_grids(cli_copy)
     names = [s.name for s in wb.sheets]
     merged = 0
@@ -327,8 +335,14 @@ def test_collect_in_matches_the_cli(master, tmp_path):
         merged += len(write["values"])
     assert merged > 0
     assert len(outcome.accepted) > 0 and len(outcome.rejected) >= 1
-    alert = _by(acts, "alert")[0]["args"][0]
-    assert f"收到 {len(outcome.accepted)} 份" in alert and "退回" in alert
+    alert = _by(acts, "alert")[0]["args"][0].split("\n")
+    # the message box says what the CLI prints, line for line: every file, every refusal, every other attachment
+    printed = [line.strip() for line in out.splitlines()[1:-1]]
+    assert alert == ["汇总完成：", *printed, "检查无误后请保存总台账。"]
+    assert f"接收 {len(outcome.accepted)} 个文件" in alert[1]
+    assert sum(line.startswith("[未接收]") for line in alert) == len(outcome.rejected) >= 2
+    assert f"[重复] {sent.get_filename()}：与已收文件内容相同（收文记录中已有），未重复汇总" in alert
+    assert "[其他附件] 99_补发.eml 的附件 处罚决定书.pdf：不是 Excel 工作簿，未汇总（随邮件保存，请信用办自行查阅）" in alert
 
 
 def _norm(value):

@@ -36,23 +36,7 @@ def add_arguments(parser) -> None:
 
 
 def summary_lines(outcome, rows, written: bool, master: Path, as_of: dt.date) -> list[str]:
-    replaced = sum(1 for a in outcome.accepted if a.replaced)
-    lines = [f"汇总到总台账：{master}",
-             f"  接收 {len(outcome.accepted)} 个文件（其中替换旧版 {replaced} 个），未接收 {len(outcome.rejected)} 个，"
-             f"重复 {len(outcome.duplicates)} 个"]
-    for a in outcome.accepted:
-        sheets = "、".join(f"{k} {n} 行" for k, n in a.sheets.items())
-        extra = f"；错误 {a.errors} 处、警告 {a.warnings} 处（已列入“退回修改”）" if a.errors or a.warnings else ""
-        again = "；替换了之前报送的 " + "、".join(f"{r['sheet']} {r['rows']} 行" for r in a.replaced) if a.replaced else ""
-        lines.append(f"  [接收] {a.unit} {a.period}｜{a.file}：{sheets}{extra}{again}")
-    for r in outcome.rejected:
-        lines.append(f"  [未接收] {r.file}：{r.reason}")
-    for d in outcome.duplicates:
-        lines.append(f"  [重复] {d['file']}：{d['reason']}")
-    for o in outcome.listed:
-        lines.append(f"  [其他附件] {Path(o['origin']).name} 的附件 {o['file']}：{o['reason']}")
-    c = counts(rows)
-    lines.append(f"  报送情况（截至 {as_of.isoformat()}）：" + "，".join(f"{k} {v}" for k, v in c.items()))
+    lines = [f"汇总到总台账：{master}", *("  " + line for line in outcome.summary_lines(rows, as_of))]
     lines.append("  总台账已更新（原文件备份为 .bak.xlsx）。" if written else "  没有接收任何新文件，总台账未改动。")
     return lines
 
