@@ -8,9 +8,14 @@ import random
 import urllib.parse
 from email.message import EmailMessage
 
+import openpyxl
 import pytest
+from lo import convert
+from mailfixtures import embedded_msg, msg_bytes
 from runcli import run
 from test_collect import PERIOD, UNITS, expected_exit, office  # noqa: F401  (the fixture)
+from xlsbfixture import REAL as REAL_XLSB
+from xlsbfixture import template_xlsb
 
 from credit_macros import catalogue
 from credit_macros.build.master import MASTER_NAME
@@ -210,3 +215,83 @@ def test_unit_named_only_in_the_subject(office):
                                                     "见附件", dt.datetime(2026, 2, 2, 9), [("report.xlsx", data)]))
     [accepted] = collect(folder, folder / "in")["accepted"]
     assert (accepted["unit"], accepted["period"], accepted["identified_by"]) == (ENFORCEMENT, PERIOD, "报送期:邮件主题；单位:邮件主题")
+
+
+def _water_rows(seed=17, wrong_code=False):
+    template = catalogue.template("水费")
+    rows = RowMaker(template, UNITS[0], PERIOD, random.Random(seed)).rows(2)
+    if wrong_code:
+        rows[1][1] = rows[1][1][:-1] + ("A" if rows[1][1][-1] != "A" else "B")
+    return template, rows
+
+
+def test_real_xlsb_from_excel_is_read_by_check_and_collect(office):
+    """14.2: a real .xlsb saved by Excel (calamine's test file, with a VBA project that never
+    runs) is read, not called "不是 Excel 工作簿": check and collect name its six sheets as
+    not being templates, and the master stays byte for byte as it was."""
+    folder, _ = office
+    sheets = "「datatypes」、「issue2」、「Sheet1」、「issue5」、「issue6」、「spc_chrs」"
+    code, _, err = run("--config", folder / "config.toml", "check", REAL_XLSB)
+    assert code == 2 and err.startswith(f"错误：文件 calamine_issues.xlsb 的工作表 {sheets} 都不是报送模板：表头至少要有模板一半的列名。")
+    before = (folder / MASTER_NAME).read_bytes()
+    result = collect(folder, REAL_XLSB)
+    assert [r["reason"] for r in result["rejected"]] == [
+        f"calamine_issues.xlsb 中没有可识别的报送模板：工作表 {sheets} 的表头都不是信用办下发的模板。请用下发的报送表填写，不要改动表头。"]
+    assert (folder / MASTER_NAME).read_bytes() == before
+
+
+def test_xlsb_holding_a_template_is_checked_and_collected(office, tmp_path):
+    """14.2: the same real .xlsb with one sheet rewritten in Excel's records to hold the 水费
+    template (LibreOffice reads it back the same): check finds the wrong check character at B3,
+    check --in-place refuses (read-only format), collect merges both rows exactly, from a folder
+    and from a mail."""
+    folder, config = office
+    template, rows = _water_rows(wrong_code=True)
+    path = folder / "in" / f"{UNITS[0]}_{PERIOD}_信用信息报送.xlsb"
+    path.write_bytes(template_xlsb(template.sheet, [[c.name for c in template.columns], *rows]))
+    lo_rows = [[c.value for c in r] for r in openpyxl.load_workbook(convert(path, "xlsx", tmp_path / "lo"))["水费"].iter_rows()]
+    assert lo_rows[1:] == rows
+    code, out, _ = run("--config", folder / "config.toml", "check", path, "--json", "--as-of", "2026-02-10")
+    report = json.loads(out)
+    assert code == 1 and [(f["sheet"], f["cell"], f["rule"]) for f in report["findings"]] == [("水费", "B3", "uscc-checksum")]
+    assert report["skipped"] == ["datatypes", "Sheet1", "issue5", "issue6", "spc_chrs"]
+    before = path.read_bytes()
+    code, _, err = run("--config", folder / "config.toml", "check", path, "--in-place")
+    assert code == 2 and "是Excel 二进制（.xlsb）格式，只能读取" in err and path.read_bytes() == before
+    [accepted] = collect(folder, folder / "in")["accepted"]
+    assert (accepted["unit"], accepted["period"], accepted["sheets"], accepted["errors"]) == (UNITS[0], PERIOD, {"水费": 2}, 1)
+    merged = master_rows(folder, "水费")
+    assert [[r[c.name] for c in template.columns] for r in merged] == rows
+    assert {r["来源文件"] for r in merged} == {path.name}
+    mailed = mail(demo_email(UNITS[0]), "x@y", "2026年1月报送（重发）", "见附件", dt.datetime(2026, 2, 2, 9),
+                  [("kf.xlsb", template_xlsb(template.sheet, [[c.name for c in template.columns], *_water_rows(18)[1]]))])
+    folder.joinpath("m.eml").write_bytes(mailed)
+    [again] = collect(folder, folder / "m.eml")["accepted"]
+    assert (again["file"], again["identified_by"], again["sheets"]) == ("kf.xlsb", "报送期:邮件主题；单位:发件人地址", {"水费": 2})
+    assert [[r[c.name] for c in template.columns] for r in master_rows(folder, "水费")] == _water_rows(18)[1]
+
+
+def test_workbook_in_a_msg_attached_to_a_msg_is_collected_to_a_bounded_depth(office):
+    """14.3: Outlook's "作为附件转发" puts the unit's .msg inside the forwarding one (extract-msg
+    reads it as an embedded message): its workbook and its other attachments are found,
+    MAX_FORWARDED levels deep, like forwarded .eml; one level more is not looked into."""
+    folder, config = office
+    sent = dt.datetime(2026, 2, 2, 1, tzinfo=dt.timezone.utc)
+    unit_mail = embedded_msg(demo_email(UNITS[0]), "开发建设部 2026年1月报送", "见附件", sent,
+                             [("开发建设部_2026-01.xlsx", book(config, UNITS[0], "水费", 1)), ("处罚决定书.pdf", b"%PDF-1.4\n")])
+
+    def forwarded_msg(levels):
+        inner = unit_mail
+        for level in range(levels - 1):
+            inner = embedded_msg("boss@fengxi.example.gov.cn", f"转发 {level}", "请查收", sent, [(f"转发 {level}", inner)])
+        return msg_bytes("boss@fengxi.example.gov.cn", "转发：报送", "请查收", sent, [("开发建设部 2026年1月报送", inner)])
+
+    folder.joinpath("in", "fwd.msg").write_bytes(forwarded_msg(MAX_FORWARDED))
+    folder.joinpath("in", "deeper.msg").write_bytes(forwarded_msg(MAX_FORWARDED + 1))
+    result = collect(folder, folder / "in")
+    assert [(a["file"], a["origin"].rsplit("/", 1)[-1], a["unit"], a["received"]) for a in result["accepted"]] == \
+        [("开发建设部_2026-01.xlsx", "fwd.msg", UNITS[0], "2026-02-02 09:00:00")]
+    assert [(o["file"], o["origin"].rsplit("/", 1)[-1]) for o in result["other_attachments"]] == [("处罚决定书.pdf", "fwd.msg")]
+    assert [(r["file"], r["reason"]) for r in result["rejected"]] == [
+        ("deeper.msg", "邮件 deeper.msg 中没有 Excel 附件（没有任何附件），请联系发件单位把报送表（.xlsx、.xls 等）作为附件重新发送。")]
+    assert len(master_rows(folder, "水费")) == 2

@@ -14,7 +14,7 @@ Every source is taken in isolation: a hostile or damaged one (a name of 300 byte
 NUL, a Date in the year 9999, a multipart tree 2,000 levels deep) is refused alone, with a
 Chinese reason, and the rest proceed. Attachment names are decoded whatever the sender's
 client did (RFC 2047, RFC 2231, raw 8-bit GBK); workbooks inside forwarded messages are found
-(``MAX_FORWARDED`` levels).
+(``MAX_FORWARDED`` levels): ``message/rfc822`` parts of an .eml, messages attached to an .msg.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from credit_macros.io.read import MAIL_SUFFIXES, READABLE, read_book
 CHINA = dt.timezone(dt.timedelta(hours=8))
 SKIP_PREFIXES = ("~$", ".~")  # Excel/WPS lock files, our own temporary files
 MAX_NESTING = 20  # multipart levels looked into (real mails: 2–4)
-MAX_FORWARDED = 3  # forwarded messages (message/rfc822) looked into, one inside another
+MAX_FORWARDED = 3  # forwarded messages (message/rfc822, .msg in .msg) looked into, one inside another
 MAX_PARTS = 500  # parts of one mail looked at
 NAME_CHARS = 120  # characters of an attachment name kept (Windows allows 255 per path component)
 GB_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030",
@@ -225,11 +225,25 @@ def _from_msg(path: Path) -> list[Incoming]:
         received = china_time(moment) if isinstance(moment, dt.datetime) else _mtime(path)
         sender = email.utils.parseaddr(message.sender or "")[1].lower()
         subject = message.subject or ""
-        attachments = [(clean_name(a.longFilename or a.shortFilename or "") or "（无名附件）",
-                        lambda a=a: a.data if isinstance(a.data, bytes) else b"") for a in message.attachments]
-        return _items(path, raw, received, sender, subject, attachments)
+        return _items(path, raw, received, sender, subject, _msg_attachments(message))
     finally:
         message.close()
+
+
+def _msg_attachments(message, forwarded: int = 0) -> list:
+    """(name, data) of the .msg's attachments, looking into messages attached as messages
+    (Outlook's "作为附件转发") ``MAX_FORWARDED`` levels deep, like forwarded .eml parts."""
+    from extract_msg.enums import AttachmentType
+
+    found = []
+    for a in message.attachments:
+        if a.type is AttachmentType.MSG:
+            if forwarded < MAX_FORWARDED:
+                found += _msg_attachments(a.data, forwarded + 1)
+            continue
+        found.append((clean_name(a.longFilename or a.shortFilename or "") or "（无名附件）",
+                      lambda a=a: a.data if isinstance(a.data, bytes) else b""))
+    return found
 
 
 def _items(path: Path, raw: bytes, received, sender, subject, attachments) -> list[Incoming]:
