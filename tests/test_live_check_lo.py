@@ -12,6 +12,7 @@ number 1 there; Excel and WPS tell it apart with ISLOGICAL).
 """
 
 import datetime as dt
+import io
 import random
 import re
 
@@ -20,6 +21,7 @@ import pytest
 import stdnum.cn.ric as ric
 import stdnum.cn.uscc as uscc
 from lo import convert, needs_soffice
+from openpyxl.utils import get_column_letter
 
 from credit_macros import catalogue
 from credit_macros.build import live_check
@@ -29,8 +31,8 @@ from credit_macros.io.read import read_grids
 from credit_macros.validate import validate_grids
 
 CONFIG = load_config(None)
-RNG = random.Random(20261201)
-ROWS = 40
+RNG = random.Random()
+ROWS = live_check.BLANK_ROWS  # every sampled row carries the layer
 TODAY = dt.date.today()
 
 
@@ -100,21 +102,28 @@ def _value(template, column, row):
     return RNG.choice([f"值{row}", "某某", 5])
 
 
+def _filled_blank(template, folder, rng_seed):
+    """A blank template with random rows (a blank row every ninth), saved; returns (path, first row)."""
+    wb = build_blank(template, CONFIG)
+    ws = wb[template.sheet]
+    first = 2 + template.header_rows - 1 + (1 if template.unit_line else 0)
+    RNG.seed(rng_seed)
+    for i in range(ROWS):
+        if i % 9 == 4:
+            continue  # a blank row between
+        for c, column in enumerate(template.columns, start=1):
+            ws.cell(first + i, c, _value(template, column, i))
+    path = folder / f"{template.key}.xlsx"
+    wb.save(path)
+    return path, first
+
+
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
     books = {}
-    for template in catalogue.templates():
-        wb = build_blank(template, CONFIG)
-        ws = wb[template.sheet]
-        first = 2 + template.header_rows - 1 + (1 if template.unit_line else 0)
-        for i in range(ROWS):
-            if i % 9 == 4:
-                continue  # a blank row between
-            for c, column in enumerate(template.columns, start=1):
-                ws.cell(first + i, c, _value(template, column, i))
-        path = folder / f"{template.key}.xlsx"
-        wb.save(path)
+    for n, template in enumerate(catalogue.templates()):
+        path, first = _filled_blank(template, folder, 20261201 + n)
         books[template.key] = (path, convert(path, "xlsx", folder / "lo"), first)
     return books
 
@@ -133,17 +142,27 @@ def _live_verdicts(path, template, first):
     return out
 
 
-def _check_verdicts(path, template):
+def _check_findings(path, template):
+    """(row, column number) → the rules ``check`` reports there, among those the layer claims."""
     report = validate_grids(read_grids(path), TODAY, CONFIG, only_sheet=template.sheet)
     names = {col.name: c for c, col in enumerate(template.columns, start=1)}
     out = {}
     for f in report.findings:
-        if f.rule not in live_check.LIVE_RULES:
-            continue
-        key = (f.row, names[f.column])
-        if out.get(key) != "error":
-            out[key] = f.severity
+        if f.rule in live_check.LIVE_RULES:
+            out.setdefault((f.row, names[f.column]), []).append(f)
     return out
+
+
+def _check_verdicts(findings):
+    return {key: "error" if any(f.severity == "error" for f in found) else "warning" for key, found in findings.items()}
+
+
+def disagreements(source, result, template, first):
+    """Cells where the recalculated layer and ``check`` differ: cell → (check, live)."""
+    live = _live_verdicts(result, template, first)
+    python = _check_verdicts(_check_findings(source, template))
+    assert python, "the sample must contain findings"
+    return {k: (python.get(k, "ok"), live.get(k, "ok")) for k in set(live) | set(python) if live.get(k) != python.get(k)}
 
 
 @needs_soffice
@@ -151,24 +170,78 @@ def _check_verdicts(path, template):
 def test_live_layer_agrees_with_check(recalculated, key):
     template = catalogue.template(key)
     source, result, first = recalculated[key]
-    live = _live_verdicts(result, template, first)
-    python = _check_verdicts(source, template)
-    wrong = {k: (python.get(k, "ok"), live.get(k, "ok")) for k in set(live) | set(python) if live.get(k) != python.get(k)}
-    assert python, "the sample must contain findings"
+    wrong = disagreements(source, result, template, first)
     assert not wrong, f"{len(wrong)} cells differ (check, live): {sorted(wrong.items())[:10]}"
+
+
+@needs_soffice
+def test_a_broken_rule_formula_is_caught(tmp_path, monkeypatch):
+    """The comparison can fail: with the GB 32100 check-character test replaced by FALSE (every
+    check character accepted), exactly the cells ``check`` finds a wrong check character in — or,
+    for a 行政相对人代码 of no class, a code that is no valid USCC then — disagree, and all of them do."""
+    real = live_check.uscc_checks
+    monkeypatch.setattr(live_check, "uscc_checks",
+                        lambda c: [(rule, "FALSE" if rule == "uscc-checksum" else cond, msg) for rule, cond, msg in real(c)])
+    template = catalogue.template("行政裁决")
+    source, first = _filled_blank(template, tmp_path, 20261201)
+    wrong = disagreements(source, convert(source, "xlsx", tmp_path / "lo"), template, first)
+    findings = _check_findings(source, template)
+    checksum = {k for k, found in findings.items() if any(f.rule == "uscc-checksum" for f in found)}
+    assert checksum, "the sample must contain wrong check characters"
+    assert checksum <= set(wrong)
+    for cell, (python, live) in wrong.items():
+        assert python == "error" and live != "error", (cell, python, live)
+        assert {f.rule for f in findings[cell]} & {"uscc-checksum", "party-code"}, (cell, findings[cell])
+
+
+def _formulas(ws):
+    for row in ws.iter_rows():
+        for cell in row:
+            value = cell.value.text if isinstance(cell.value, live_check.SharedFormula) else cell.value
+            if isinstance(value, str) and value.startswith("="):
+                yield cell.coordinate, value
 
 
 def test_formulas_use_only_portable_functions_and_fit_excel():
     used = set()
     for template in catalogue.templates():
-        wb = build_blank(template, CONFIG)
-        ws = wb[template.sheet]
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    assert len(cell.value) < 8192, (template.key, cell.coordinate, len(cell.value))
-                    used |= set(re.findall(r"([A-Z]+)\(", re.sub(r'"[^"]*"', "", cell.value)))
+        for ws in build_blank(template, CONFIG).worksheets:
+            for coordinate, formula in _formulas(ws):
+                assert len(formula) < 8192, (template.key, ws.title, coordinate, len(formula))
+                used |= set(re.findall(r"([A-Z]+)\(", re.sub(r'"[^"]*"', "", formula)))
     assert used <= set(live_check.FUNCTIONS), used - set(live_check.FUNCTIONS)
     assert used == {"AND", "ASC", "CHAR", "COUNTA", "DATE", "DAY", "EXACT", "FIND", "IF", "INT", "ISERROR", "ISLOGICAL",
                     "ISNUMBER", "LEFT", "LEN", "MATCH", "MID", "MOD", "MONTH", "NA", "NOT", "OR", "RIGHT", "SUBSTITUTE",
-                    "SUMPRODUCT", "TODAY", "TRIM", "UPPER", "VALUE", "ABS"}, used
+                    "SUMPRODUCT", "TODAY", "TRIM", "UPPER", "VALUE", "ABS", "SUM"}, used
+
+
+def test_each_layer_column_is_one_shared_formula():
+    """The layer's formulas are stored once per column (``<f t="shared">``): the first row
+    carries the text and the covered range, every other row only the group index."""
+    template = catalogue.template("行政强制")
+    ws = build_blank(template, CONFIG)[template.sheet]
+    first, last = 2, 1 + live_check.BLANK_ROWS
+    col = len(template.columns) + 1
+    while isinstance(ws.cell(first, col).value, live_check.SharedFormula):
+        letter, i = get_column_letter(col), col - len(template.columns) - 1
+        top = ws[f"{letter}{first}"].value
+        assert (top.si, top.ref) == (i, f"{letter}{first}:{letter}{last}") and top.text.startswith("=")
+        assert all((ws[f"{letter}{r}"].value.si, ws[f"{letter}{r}"].value.text) == (i, None) for r in range(first + 1, last + 1))
+        assert ws[f"{letter}{last + 1}"].value is None
+        col += 1
+    assert col - len(template.columns) - 1 == 15  # 本行问题, 8 cleaned codes and date serials, 4 date texts, 2 packed segments
+
+
+def _size(wb):
+    out = io.BytesIO()
+    wb.save(out)
+    return len(out.getvalue())
+
+
+@pytest.mark.parametrize("key", [t.key for t in catalogue.templates()])
+def test_blank_template_stays_within_twice_the_layer_free_size(key):
+    """Shared formulas, segments packed into few cells and ``BLANK_ROWS`` rows keep a blank at most
+    2x the same blank without the layer (行政强制, the widest: 9.3 KB → 18.5 KB)."""
+    template = catalogue.template(key)
+    bare, live = _size(build_blank(template, CONFIG, live_rows=0)), _size(build_blank(template, CONFIG))
+    assert bare < live <= 2 * bare, (bare, live)

@@ -21,26 +21,47 @@ from __future__ import annotations
 
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.formula import ArrayFormula
 
 from credit_macros.build import styles
+from credit_macros.build.cells import put
 from credit_macros.catalogue import Column, Template, enum_values
 from credit_macros.validate.rules import LIVE_COLUMN
 
-LIVE_ROWS = 200  # rows carrying the 本行问题 formula in unit workbooks and blank templates
+UNIT_ROWS = 200  # rows carrying the layer in the unit workbooks ``split`` sends
+BLANK_ROWS = 40  # in the blank templates (their file size stays within 2x of the layer-free one)
 
-LIVE_RULES = ("required", "enum", "precision-lost", "fullwidth", "uscc-format", "uscc-checksum",
-              "id-format", "id-checksum", "id-birthdate", "id-old", "id-pattern", "party-regno",
-              "party-code", "number", "date-invalid", "date-future", "date-order", "cross-required", "phone")
+LIVE_RULES = {  # rule code of ``validate.rules`` → what the formulas check (说明 sheet, README)
+    "required": "必填",
+    "enum": "下拉取值",
+    "date-invalid": "真实日期",
+    "date-future": "日期不晚于今天",
+    "date-order": "日期先后",
+    "uscc-format": "统一社会信用代码位数和字符",
+    "uscc-checksum": "统一社会信用代码校验位",
+    "id-format": "身份证号位数",
+    "id-checksum": "身份证号校验位",
+    "id-birthdate": "身份证号出生日期",
+    "id-old": "15位旧身份证号",
+    "id-pattern": "其他证件号码格式",
+    "party-regno": "个体工商户15位注册号",
+    "party-code": "行政相对人代码按类别",
+    "precision-lost": "长代码存成数字",
+    "fullwidth": "代码含全角字符或空格",
+    "phone": "电话号码",
+    "number": "数字不为负",
+    "cross-required": "跨列必填",
+}
 PYTHON_ONLY = {
-    "id-region": "身份证前6位行政区划代码（需要全国区划代码表）",
-    "series": "缴费明细（按月金额序列）的格式与月份顺序",
-    "duplicate": "自然键重复行（需先统一全角、空格和日期写法）",
-    "missing-column": "缺列、多余列、合并单元格（表头结构）",
+    "id-region": "身份证号行政区划代码（需全国区划代码表）",
+    "series": "按月缴费明细",
+    "duplicate": "重复行",
+    "missing-column": "表头缺列或多余列及合并单元格",
 }
 FUNCTIONS = ("AND", "ASC", "DATE", "DAY", "FIND", "IF", "INT", "ISERROR", "ISNUMBER", "LEFT", "LEN", "MATCH",
              "MID", "MOD", "MONTH", "NA", "NOT", "OR", "SUBSTITUTE", "SUMPRODUCT", "TODAY", "TRIM", "UPPER",
-             "VALUE", "ISLOGICAL", "COUNTA", "ABS", "EXACT", "RIGHT", "CHAR")
+             "VALUE", "ISLOGICAL", "COUNTA", "ABS", "EXACT", "RIGHT", "CHAR", "SUM")
 
 DIGITS = "0123456789"
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -309,39 +330,68 @@ def helpers(template: Template) -> list[Column]:
     return [col for col in template.columns if col.type in CODE_TYPES or col.type == "date"]
 
 
+PACK = 7500  # characters of problem segments per formula cell (Excel allows 8,192 per formula)
+
+
+def _pack(segments: list[str]) -> list[list[str]]:
+    """Consecutive segments grouped so each group's text stays within ``PACK`` (a longer
+    segment stays alone): fewer formula cells per row, the columns' order kept."""
+    groups: list[list[str]] = []
+    for seg in segments:
+        if groups and sum(map(len, groups[-1])) + len(seg) <= PACK:
+            groups[-1].append(seg)
+        else:
+            groups.append([seg])
+    return groups
+
+
 def row_formulas(template: Template, row: int, config, lists: dict[str, str]) -> list[str]:
-    """The formulas of sheet row ``row``: 本行问题, then the hidden helper cells: one problem
-    segment per checked column, then the cleaned codes and date serials they read (template
-    columns start at A; each formula stays far below Excel's 8,192 characters)."""
+    """The formulas of sheet row ``row``: 本行问题, then the hidden helper cells: the cleaned
+    codes and date serials the checks read, the typed dates' normalised text the serials read,
+    then the problem segments that do not fit into 本行问题 itself (template columns start at A;
+    each formula stays below Excel's 8,192 characters)."""
     width = len(template.columns)
     refs = {col.name: f"{get_column_letter(c)}{row}" for c, col in enumerate(template.columns, start=1)}
-    checked = [col for col in template.columns if _has_checks(template, col, config)]
     aux_cols = helpers(template)
-    start = width + 2 + len(checked)
-    aux = {col.name: f"{get_column_letter(start + i)}{row}" for i, col in enumerate(aux_cols)}
     dates = [col for col in aux_cols if col.type == "date"]
-    texts = {col.name: f"{get_column_letter(start + len(aux_cols) + i)}{row}" for i, col in enumerate(dates)}
-    seg_refs = [f"{get_column_letter(width + 2 + i)}{row}" for i in range(len(checked))]
+    aux = {col.name: f"{get_column_letter(width + 2 + i)}{row}" for i, col in enumerate(aux_cols)}
+    texts = {col.name: f"{get_column_letter(width + 2 + len(aux_cols) + i)}{row}" for i, col in enumerate(dates)}
+    segments = [_segment(col.name, checks) for col in template.columns
+                if (checks := column_checks(template, col, refs, aux, config, lists))]
+    first, *rest = _pack(segments) or [['""']]
+    start = width + 2 + len(aux_cols) + len(dates)
+    rest_refs = [f"{get_column_letter(start + i)}{row}" for i in range(len(rest))]
     last = get_column_letter(width)
-    problems = f'=IF(COUNTA(A{row}:{last}{row})=0,"",' + ("&".join(seg_refs) or '""') + ")"
-    segs = ["=" + _segment(col.name, column_checks(template, col, refs, aux, config, lists)) for col in checked]
-    values = ["=" + (date_serial(refs[col.name], texts[col.name]) if col.type == "date" else _clean(refs[col.name])) for col in aux_cols]
-    return [problems] + segs + values + ["=" + date_text(refs[col.name]) for col in dates]
+    problems = f'=IF(COUNTA(A{row}:{last}{row})=0,"",' + "&".join(first + rest_refs) + ")"
+    values = ["=" + (date_serial(refs[col.name], texts[col.name]) if col.type == "date" else _clean(refs[col.name]))
+              for col in aux_cols]
+    return ([problems] + values + ["=" + date_text(refs[col.name]) for col in dates]
+            + ["=" + "&".join(group) for group in rest])
 
 
-def _has_checks(template: Template, column: Column, config) -> bool:
-    dummy = {col.name: "A1" for col in template.columns}
-    return bool(column_checks(template, column, dummy, dummy, config, _AnyList()))
+class SharedFormula(ArrayFormula):
+    """One cell of a shared formula (ECMA-376 §18.3.1.40, ``<f t="shared" si=…>``): the group's
+    first cell carries the text and the ``ref`` it covers, the others only the group index ``si``.
+    Excel, WPS and LibreOffice give each cell the first cell's formula with its relative
+    references moved to the cell's row, so a column of 200 formulas is stored once."""
+
+    t = "shared"
+
+    def __init__(self, si: int, ref: str | None = None, text: str | None = None):
+        super().__init__(ref, text)
+        self.si = si
+
+    def __iter__(self):
+        yield "t", self.t
+        if self.ref:
+            yield "ref", self.ref
+        yield "si", str(self.si)
 
 
-class _AnyList(dict):
-    def __missing__(self, key):
-        return "A1:A2"
-
-
-def add_live_layer(ws, template: Template, config, lists: dict[str, str], first_row: int, rows: int = LIVE_ROWS) -> None:
+def add_live_layer(ws, template: Template, config, lists: dict[str, str], first_row: int, rows: int) -> str:
     """The 本行问题 column (header + ``rows`` formula rows), its hidden helper columns and the
-    colouring rules of ``ws``."""
+    colouring rules of ``ws``; returns the 本行问题 cells as an absolute reference for
+    ``write_summary``."""
     col = len(template.columns) + 1
     letter = get_column_letter(col)
     head = ws.cell(first_row - 1, col, LIVE_COLUMN)
@@ -350,14 +400,52 @@ def add_live_layer(ws, template: Template, config, lists: dict[str, str], first_
     for i in range(len(row_formulas(template, first_row, config, lists)) - 1):
         ws.column_dimensions[get_column_letter(col + 1 + i)].hidden = True
     red = Font(color="C00000")
-    for r in range(first_row, first_row + rows):
-        for i, formula in enumerate(row_formulas(template, r, config, lists)):
-            cell = ws.cell(r, col + i, formula)
-            if i == 0:
-                cell.font = red
     end = first_row + rows - 1
+    for i, formula in enumerate(row_formulas(template, first_row, config, lists)):  # group i: column col + i
+        c = get_column_letter(col + i)
+        ws[f"{c}{first_row}"] = SharedFormula(i, f"{c}{first_row}:{c}{end}", formula)
+        for r in range(first_row + 1, end + 1):
+            ws[f"{c}{r}"] = SharedFormula(i)
+        if i == 0:
+            for r in range(first_row, end + 1):
+                ws[f"{c}{r}"].font = red
     for c, column in enumerate(template.columns, start=1):
         target = f"{get_column_letter(c)}{first_row}:{get_column_letter(c)}{end}"
         for mark, colour in ((f"「{column.name}」：", "error"), (f"「{column.name}」（提醒）：", "warning")):
             rule = FormulaRule(formula=[f"ISNUMBER(FIND({_q(mark)},${letter}{first_row}))"], fill=styles.fill(config.color(colour)), stopIfTrue=True)
             ws.conditional_formatting.add(target, rule)
+    return f"{quote_sheetname(ws.title)}!${letter}${first_row}:${letter}${end}"
+
+
+ERROR_MARK, WARNING_MARK = "」：", "（提醒）："  # end of a segment's prefix (see ``_segment``)
+
+
+def _count(cells: str, mark: str) -> str:
+    """How many times ``mark`` occurs in ``cells``: one per cell with a problem."""
+    return f'SUMPRODUCT((LEN({cells})-LEN(SUBSTITUTE({cells},{_q(mark)},"")))/{len(mark)})'
+
+
+def write_summary(ws, top: int, problems: dict[str, str], rows: int) -> int:
+    """The live summary from row ``top``: per template sheet (``problems``: sheet → its 本行问题
+    cells) the errors and warnings left, then "可以报送" or "还有 N 处错误，请先修改", then which
+    rules are formulas and which only ``check`` tests. Returns the next free row."""
+    put(ws, top, 1, f"校验情况（公式实时统计各表前 {rows} 行的「本行问题」）").font = styles.HEADER_FONT
+    for c, head in enumerate(("工作表", "错误（处）", "提醒（处）"), start=1):
+        put(ws, top + 1, c, head).font = styles.HEADER_FONT
+    for r, (sheet, cells) in enumerate(problems.items(), start=top + 2):
+        put(ws, r, 1, sheet)
+        ws.cell(r, 2, f"={_count(cells, ERROR_MARK)}")
+        ws.cell(r, 3, f"={_count(cells, WARNING_MARK)}")
+    last = top + 1 + len(problems)
+    total = f"SUM(B{top + 2}:B{last})"
+    ws.cell(last + 1, 1, f'=IF({total}=0,"可以报送","还有 "&{total}&" 处错误，请先修改")').font = styles.HEADER_FONT
+    lines = rule_lines()
+    for r, line in enumerate(lines, start=last + 2):
+        put(ws, r, 1, line)
+    return last + 2 + len(lines)
+
+
+def rule_lines() -> list[str]:
+    """What the formulas check and what only ``credit-macros check`` does (说明 sheet, README)."""
+    return ["实时校验（公式）：" + "、".join(LIVE_RULES.values()) + "。",
+            "仅由信用办汇总时校验（credit-macros check）：" + "、".join(PYTHON_ONLY.values()) + "。"]

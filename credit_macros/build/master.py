@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from credit_macros import catalogue
-from credit_macros.build import styles, task_status, tracking
+from credit_macros.build import live_check, styles, task_status, tracking
 from credit_macros.build.cells import put
 from credit_macros.build.indicator_sheet import write_indicator_sheet
 from credit_macros.build.submissions_sheet import add_office_sheets
@@ -148,14 +148,20 @@ def build_master(config, today: dt.date | None = None) -> Workbook:
     return wb
 
 
-def build_blank(template: catalogue.Template, config, unit: str = "") -> Workbook:
-    """A workbook with one template sheet (and its hidden lists), for a unit to fill."""
+def build_blank(template: catalogue.Template, config, unit: str = "", live_rows: int = live_check.BLANK_ROWS) -> Workbook:
+    """A workbook with one template sheet (and its hidden lists), for a unit to fill: the live
+    check layer on its first ``live_rows`` rows (0: none), counted on the 说明 sheet."""
     wb = Workbook()
     ws = wb.active
     ws.title = template.sheet
     lists = ListSheet(wb)
-    write_template_sheet(ws, template, config, lists, unit=unit, live=True)
-    _write_guide(wb.create_sheet(GUIDE_SHEET), guide_lines(config, template))
+    first = write_template_sheet(ws, template, config, lists, unit=unit)
+    guide = wb.create_sheet(GUIDE_SHEET)
+    lines = guide_lines(config, template)
+    _write_guide(guide, lines)
+    if live_rows:
+        problems = live_check.add_live_layer(ws, template, config, lists.ranges, first, live_rows)
+        live_check.write_summary(guide, len(lines) + 2, {template.sheet: problems}, live_rows)
     return wb
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from credit_macros.build import live_check, styles
+from credit_macros.build import styles
 from credit_macros.build.cells import put
 from credit_macros.catalogue import Column, Template, enum_values
 
@@ -82,11 +82,8 @@ def _validation_for(column: Column, values: list[str] | None, lists: ListSheet) 
     return dv
 
 
-def write_template_sheet(ws, template: Template, config, lists: ListSheet, unit: str = "", live: bool = False) -> int:
-    """Lay ``template`` out on the empty sheet ``ws``; returns the first data row (1-based).
-
-    ``live``: add the live check layer (本行问题 column and colours, ``live_check``).
-    """
+def write_template_sheet(ws, template: Template, config, lists: ListSheet, unit: str = "") -> int:
+    """Lay ``template`` out on the empty sheet ``ws``; returns the first data row (1-based)."""
     header_rgb = config.color("header")
     top = 1
     if template.unit_line:
@@ -136,6 +133,4 @@ def write_template_sheet(ws, template: Template, config, lists: ListSheet, unit:
     ws.row_dimensions[last_header].height = 36
     ws.freeze_panes = ws.cell(first_data, 1)
     ws.auto_filter.ref = f"A{last_header}:{get_column_letter(len(template.columns))}{last_header}"
-    if live:
-        live_check.add_live_layer(ws, template, config, lists.ranges, first_data)
     return first_data

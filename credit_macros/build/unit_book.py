@@ -18,7 +18,7 @@ from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 
 from credit_macros import catalogue
-from credit_macros.build import styles
+from credit_macros.build import live_check, styles
 from credit_macros.build.cells import put
 from credit_macros.build.master import guide_lines
 from credit_macros.build.template_sheet import ListSheet, write_template_sheet
@@ -70,17 +70,20 @@ def build_unit_book(unit: str, period: str, config) -> Workbook | None:
         put(info, r, 2, value).number_format = styles.TEXT_FORMAT
     info.cell(len(rows) + 3, 1, "报送内容").font = styles.HEADER_FONT
     put(info, len(rows) + 3, 2, "、".join(catalogue.template(k).label for k in keys))
-    for r, line in enumerate(guide_lines(config)[1:], start=len(rows) + 5):
-        put(info, r, 1, line).alignment = styles.WRAP_TOP
     info.column_dimensions["A"].width = 14
     info.column_dimensions["B"].width = 90
     info.protection.sheet = True
     lists = ListSheet(wb)
+    problems = {}
     for key in keys:
         template = catalogue.template(key)
         ws = wb.create_sheet(template.sheet)
-        write_template_sheet(ws, template, config, lists, unit=unit, live=True)
+        first = write_template_sheet(ws, template, config, lists, unit=unit)
+        problems[template.sheet] = live_check.add_live_layer(ws, template, config, lists.ranges, first, live_check.UNIT_ROWS)
         protect(ws, template)
+    below = live_check.write_summary(info, len(rows) + 5, problems, live_check.UNIT_ROWS)
+    for r, line in enumerate(guide_lines(config)[1:], start=below + 1):
+        put(info, r, 1, line).alignment = styles.WRAP_TOP
     meta = wb.create_sheet(META_SHEET)
     for r, (key, value) in enumerate(rows, start=1):
         put(meta, r, 1, key)

@@ -1,0 +1,110 @@
+"""The live summary (报送信息 of a unit workbook, 说明 of a blank template), recalculated by
+LibreOffice headless: errors and warnings left per sheet, then "可以报送" or
+"还有 N 处错误，请先修改" — exact texts for workbooks with known bad cells, and the same counts
+``check`` gives for the same file."""
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import stdnum.cn.ric as ric
+import stdnum.cn.uscc as uscc
+from lo import convert, needs_soffice
+
+from credit_macros import catalogue
+from credit_macros.build import live_check
+from credit_macros.build.master import GUIDE_SHEET, build_blank
+from credit_macros.build.unit_book import build_unit_book
+from credit_macros.collect import META_VISIBLE
+from credit_macros.config import load_config
+from credit_macros.io.read import read_grids
+from credit_macros.validate import validate_grids
+
+CONFIG = load_config(None)
+UNIT = "发展和经济运行部"  # reports 行政裁决, 行政强制, 行政确认, 行政检查, 行政奖励
+CODE = "91610000" + "MA6TG1234"
+CODE += uscc.calc_check_digit(CODE)
+WRONG = CODE[:-1] + ("0" if CODE[-1] != "0" else "1")
+PERSON = "610102199001011234"[:17]
+PERSON += ric.calc_check_digit(PERSON + "0")
+
+
+def _good_row(template) -> list:
+    """One row ``check`` and the layer find nothing in."""
+    values = {"text": "某某", "uscc": CODE, "party_code": CODE, "id_number": PERSON, "yesno": "是", "number": 3,
+              "date": dt.date(2025, 3, 3), "phone": "13912345678"}
+    row = []
+    for column in template.columns:
+        if column.type == "enum":
+            row.append({"行政相对人类别": "法人及非法人组织", "证件类型": "身份证"}.get(column.enum)
+                       or (catalogue.enum_values(column.enum, CONFIG) or ["自由填写"])[0])
+        else:
+            row.append(values[column.type])
+    return row
+
+
+def _put_row(ws, row: int, values: list) -> None:
+    for c, value in enumerate(values, start=1):
+        ws.cell(row, c, value)
+
+
+def _summary(path, sheet) -> list[list]:
+    """The summary block of ``sheet``: from its 工作表 header to the verdict line."""
+    ws = openpyxl.load_workbook(path, data_only=True)[sheet]
+    rows = [[ws.cell(r, c).value for c in (1, 2, 3)] for r in range(1, ws.max_row + 1)]
+    top = rows.index(["工作表", "错误（处）", "提醒（处）"])
+    end = next(i for i in range(top, len(rows)) if rows[i][1] is None)
+    return rows[top:end + 1]
+
+
+def _check_counts(path, sheet) -> tuple[int, int]:
+    findings = [f for f in validate_grids(read_grids(path), dt.date.today(), CONFIG, only_sheet=sheet).findings
+                if f.rule in live_check.LIVE_RULES]
+    cells = {}
+    for f in findings:
+        cells[f.cell] = "error" if f.severity == "error" or cells.get(f.cell) == "error" else "warning"
+    return list(cells.values()).count("error"), list(cells.values()).count("warning")
+
+
+@needs_soffice
+def test_unit_book_summary_counts_the_bad_cells(tmp_path):
+    wb = build_unit_book(UNIT, "2026-01", CONFIG)
+    ruling = catalogue.template("行政裁决")
+    ws = wb[ruling.sheet]
+    good = _good_row(ruling)
+    _put_row(ws, 2, good)
+    _put_row(ws, 3, [WRONG if c.name == "裁决机关代码" else v for c, v in zip(ruling.columns, good)])  # 1 error
+    _put_row(ws, 4, [" " + CODE if c.name == "数据来源单位代码" else v for c, v in zip(ruling.columns, good)])  # 1 warning
+    wb["行政检查"].cell(7, 1, "只填了名称")  # 10 required cells empty
+    path = tmp_path / "unit.xlsx"
+    wb.save(path)
+    summary = _summary(convert(path, "xlsx", tmp_path / "lo"), META_VISIBLE)
+    assert summary == [["工作表", "错误（处）", "提醒（处）"],
+                       ["行政裁决", 1, 1], ["行政强制", 0, 0], ["行政确认", 0, 0], ["行政检查", 10, 0], ["行政奖励", 0, 0],
+                       ["还有 11 处错误，请先修改", None, None]]
+    assert _check_counts(path, "行政裁决") == (1, 1) and _check_counts(path, "行政检查") == (10, 0)
+
+
+@needs_soffice
+def test_blank_summary_says_ready_when_only_warnings_are_left(tmp_path):
+    template = catalogue.template("科技研发")
+    wb = build_blank(template, CONFIG)
+    ws = wb[template.sheet]
+    good = _good_row(template)
+    _put_row(ws, 2, good)
+    _put_row(ws, 3, ["某某", CODE.replace("9", "９", 1), "否", None])  # full-width digit: a warning
+    path = tmp_path / "blank.xlsx"
+    wb.save(path)
+    result = convert(path, "xlsx", tmp_path / "lo")
+    assert _summary(result, GUIDE_SHEET) == [["工作表", "错误（处）", "提醒（处）"], ["科技研发", 0, 1], ["可以报送", None, None]]
+    assert _check_counts(path, template.sheet) == (0, 1)
+    guide = [row[0] for row in openpyxl.load_workbook(result)[GUIDE_SHEET].iter_rows(values_only=True)]
+    assert f"校验情况（公式实时统计各表前 {live_check.BLANK_ROWS} 行的「本行问题」）" in guide
+    assert live_check.rule_lines() == guide[-2:]
+    assert guide[-2].startswith("实时校验（公式）：必填、下拉取值、真实日期、") and "统一社会信用代码校验位" in guide[-2]
+    assert guide[-1] == "仅由信用办汇总时校验（credit-macros check）：身份证号行政区划代码（需全国区划代码表）、按月缴费明细、重复行、表头缺列或多余列及合并单元格。"
+
+
+def test_readme_lists_the_same_rules():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert all(f"- {line}\n" in readme for line in live_check.rule_lines())
