@@ -256,7 +256,7 @@ def _check_dates(values: list, path, file, text, year: int | None = None) -> Non
 RANGES = {
     ("office", "plan_year"): (2000, 2100),
     ("office", "enterprise_count"): (0, 10_000_000),
-    ("deadlines", "monthly_due_day"): (1, 28),
+    ("deadlines", "monthly_due_day"): (1, 31),  # 29-31: the month's last day in shorter months
     ("deadlines", "due_soon_workdays"): (0, 60),
     ("deadlines", "remind_workdays"): (0, 60),
     ("mail", "smtp_port"): (1, 65535),

@@ -97,13 +97,6 @@ def _shift_month(year: int, month: int, months: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def _monthly_due_day(config) -> int:
-    day = config["deadlines"]["monthly_due_day"]
-    if not 1 <= day <= 31:
-        raise UserError(f"配置项 deadlines.monthly_due_day 应为 1 到 31 之间的日期，现在是 {day}，请修改 config.toml。")
-    return day
-
-
 def monthly_due(year: int, month: int, calendar, config) -> tuple[dt.date, bool]:
     """Due date of the monthly report made in ``month`` (on last month's data) and whether it is provisional.
 
@@ -112,7 +105,7 @@ def monthly_due(year: int, month: int, calendar, config) -> tuple[dt.date, bool]
     >>> monthly_due(2026, 10, Calendar(), load_config())
     (datetime.date(2026, 10, 8), False)
     """
-    nominal = dt.date(year, month, min(_monthly_due_day(config), monthcal.monthrange(year, month)[1]))
+    nominal = dt.date(year, month, min(config["deadlines"]["monthly_due_day"], monthcal.monthrange(year, month)[1]))
     if not config["deadlines"]["roll_to_workday"]:
         return nominal, False
     due = calendar.add_workdays(nominal, 0)

@@ -203,7 +203,7 @@ def test_a_wrong_value_in_every_key_is_refused_naming_key_and_line(tmp_path, pat
     ("colors", 'header = "#DDEBF7"', "六位十六进制颜色"),
     ("mail", 'sender = "xyb@example.gov.cn>\\r\\nBcc: a@b.c"', "控制字符"),
     ("office", 'email = "不是地址"', "不是有效的邮箱地址"),
-    ("deadlines", "monthly_due_day = 31", "应在 1 到 28 之间"),
+    ("deadlines", "monthly_due_day = 32", "应在 1 到 31 之间"),
     ("mail", "smtp_port = 99999999999999", "应在 1 到 65535 之间"),
     ("tracking", 'start = "2023年6月"', "应为月份，写成 \"YYYY-MM\""),
     ("tracking", 'start = "2023-13"', "应为月份"),

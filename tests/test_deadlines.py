@@ -69,9 +69,11 @@ def test_monthly_day_from_config_clamped_to_month_end(cal, config_with):
     assert current_period(MONTHLY, D(2026, 3, 1), cal, config).due == D(2026, 3, 31)
 
 
-def test_monthly_day_out_of_range_is_a_user_error(cal, config_with):
-    with pytest.raises(UserError, match="monthly_due_day 应为 1 到 31"):
-        current_period(MONTHLY, D(2026, 3, 1), cal, config_with("[deadlines]\nmonthly_due_day = 0\n"))
+def test_monthly_day_out_of_range_is_a_user_error(config_with):
+    """Refused when the config is loaded, before any date is computed."""
+    for day in (0, 32):
+        with pytest.raises(UserError, match=f"deadlines.monthly_due_day.*应在 1 到 31 之间，现在是 {day}"):
+            config_with(f"[deadlines]\nmonthly_due_day = {day}\n")
 
 
 def test_monthly_provisional_mark_removed_by_config_year(config_with):
