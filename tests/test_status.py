@@ -249,7 +249,7 @@ def test_not_a_master(tmp_path):
     broken = tmp_path / "坏.xlsx"
     broken.write_bytes(b"not a zip")
     code, _, err = run("status", str(broken))
-    assert code == 2 and "文件 坏.xlsx 不是有效的 Excel 工作簿" in err and ".bak.xlsx 备份恢复" in err
+    assert code == 2 and "文件 坏.xlsx 不是有效的 Excel 工作簿" in err and "总台账损坏时可用同目录的备份 坏.bak.xlsx 恢复" in err
     assert broken.read_bytes() == b"not a zip" and "zip file" not in err
 
 
