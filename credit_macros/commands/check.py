@@ -54,7 +54,11 @@ def _check(args, ctx) -> int:
     else:
         print(report.render(), file=ctx.out)
     if args.in_place:
-        backup = apply_marks(path, report, ctx.config)
-        where = "已在原文件中标出问题单元格，并写入“校验结果”工作表" if report.findings else "未发现问题，已清除以前的标记"
-        print(f"{where}：{path}（修改前的版本已备份为 {backup.name}）" if backup else f"{where}：{path}", file=ctx.err if args.json else ctx.out)
+        backup = apply_marks(path, report, ctx.config, merged)
+        if backup is None and not report.findings:
+            print(f"未发现问题，文件中也没有以前的标记，文件未改动：{path}", file=ctx.err if args.json else ctx.out)
+        else:
+            where = "已在原文件中标出问题单元格，并写入“校验结果”工作表" if report.findings else "未发现问题，已清除以前的标记"
+            print(f"{where}：{path}（修改前的版本已备份为 {backup.name}）" if backup else f"{where}：{path}",
+                  file=ctx.err if args.json else ctx.out)
     return 1 if report.findings else 0

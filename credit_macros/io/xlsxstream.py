@@ -451,3 +451,102 @@ def rewrite(source, target, edits: dict[str, SheetRows], patches: dict[str, Call
     finally:
         if raw is not source:
             raw.close()
+
+
+_ROW_OPEN = re.compile(rb"<(?:[\w.-]+:)?row\b([^>]*?)(/?)>")
+
+
+def edit_rows(source: BinaryIO, out: BinaryIO, rows: list[int], edit: Callable[[int, bytes | None], bytes],
+              tail: Callable[[bytes], bytes] | None = None, where: str = "工作表") -> None:
+    """Stream one worksheet part from ``source`` to ``out``, passing the ``<row>`` elements numbered
+    in ``rows`` (ascending) through ``edit(number, element)`` — ``element`` is ``None`` for a row
+    the sheet does not have, the result goes where the row belongs (``b""`` drops it) — and what
+    follows ``</sheetData>`` through ``tail``; every other byte is copied. Memory: ``CHUNK``
+    bytes of the part at a time (plus the part after ``</sheetData>``).
+
+    >>> import io
+    >>> xml = b'<worksheet><sheetData><row r="1"><c r="A1"/></row><row r="3"/></sheetData><x/></worksheet>'
+    >>> out = io.BytesIO()
+    >>> edit_rows(io.BytesIO(xml), out, [2, 3], lambda n, e: b"<row r='%d'>new</row>" % n, lambda t: t.replace(b"<x/>", b""))
+    >>> out.getvalue().decode()
+    '<worksheet><sheetData><row r="1"><c r="A1"/></row><row r=\\'2\\'>new</row><row r=\\'3\\'>new</row></sheetData></worksheet>'
+    """
+    buffer = b""
+    while (m := _SHEET_DATA.search(buffer)) is None:
+        chunk = source.read(CHUNK)
+        if not chunk:
+            raise UserError(f"{where}的 XML 中没有 <sheetData>，文件可能已损坏；请用备份恢复或用 Excel 打开另存后重试。")
+        buffer += chunk
+    prefix, empty = m.group(1), m.group(2)
+    close = b"</" + prefix + b"sheetData>"
+    if empty and not rows:
+        out.write(buffer[: m.end()])
+        rest = buffer[m.end():] + source.read()
+        out.write(tail(rest) if tail else rest)
+        return
+    row_close, row_start = b"</" + prefix + b"row>", b"<" + prefix + b"row"
+    out.write(buffer[: m.start()] + b"<" + prefix + b"sheetData>" if empty else buffer[: m.end()])
+    buffer = (close if empty else b"") + buffer[m.end():]
+    pending = iter(rows)
+    want = next(pending, None)
+    number = 0
+    while True:
+        end = buffer.find(close)
+        limit = end if end >= 0 else buffer.rfind(row_start)  # rows before ``limit`` are complete
+        if limit > 0 or end == 0:
+            position = 0
+            for row in _ROW_OPEN.finditer(buffer, 0, limit) if want is not None else ():
+                found = _ROW_NUMBER.search(row.group(1))
+                number = int(found.group(1)) if found else number + 1
+                while want is not None and want < number:
+                    out.write(buffer[position: row.start()] + edit(want, None))
+                    position = row.start()
+                    want = next(pending, None)
+                if want == number:
+                    stop = row.end() if row.group(2) else buffer.index(row_close, row.end()) + len(row_close)
+                    out.write(buffer[position: row.start()] + edit(number, buffer[row.start(): stop]))
+                    position = stop
+                    want = next(pending, None)
+                if want is None:
+                    break
+            out.write(buffer[position:limit])
+            if end >= 0:
+                while want is not None:
+                    out.write(edit(want, None))
+                    want = next(pending, None)
+                break
+            buffer = buffer[limit:]
+        chunk = source.read(CHUNK)
+        if not chunk:
+            raise _truncated(where)
+        buffer += chunk
+    rest = buffer[end:] + source.read()
+    out.write(tail(rest) if tail else rest)
+
+
+def repack(source, target, streams: dict[str, Callable[[BinaryIO, BinaryIO], None]],
+           parts: dict[str, bytes | None | Callable[[], bytes | None]]) -> None:
+    """Write the package ``source`` (path) to ``target`` member by member: each member named in
+    ``streams`` is rewritten in its place by its function (old member → new member, as files);
+    then the members named in ``parts`` are written — bytes, or a function called once the
+    streams are done (so they can say what the streams found) — replacing a member of that
+    name, adding one, or with ``None`` leaving it out; every other member is copied still
+    compressed (``zipout``)."""
+    with open(source, "rb") as raw, zipfile.ZipFile(raw) as src, ZipOut(target) as dst:
+        for info in src.infolist():
+            if info.filename in streams:
+                with src.open(info) as old, dst.open(info) as new:
+                    streams[info.filename](old, new)
+            elif info.filename not in parts:
+                dst.copy(src, info, raw)
+        for name, data in parts.items():
+            data = data() if callable(data) else data
+            if data is None:
+                continue
+            info = src.NameToInfo.get(name) or zipfile.ZipInfo(name, date_time=_now())
+            with dst.open(info) as new:
+                new.write(data)
+
+
+def _now() -> tuple:
+    return dt.datetime.now().timetuple()[:6]
