@@ -31,6 +31,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -70,6 +71,8 @@ _ATTRS = re.compile(rb'([\w:.-]+)="([^"]*)"')
 _ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row\b[^>]*?/?>")
 _CELL_TAG = re.compile(rb"<((?:[\w.-]+:)?)c\b([^>]*?)(/?)>")
 _CELL_REF = re.compile(rb'\sr="([A-Z]+)(\d+)"')
+_CELL_OPEN = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+_NO_REF = re.compile(rb'<(?:[\w.-]+:)?c(?![^>]*\sr=")[\s/>]')  # a cell start tag without r=
 _S = re.compile(rb'\ss="([^"]*)"')
 _COMMENT = re.compile(rb'<((?:[\w.-]+:)?)comment\b[^>]*?\sref="([A-Z]+\d+)"[^>]*?(?:/>|>.*?</\1comment>)', re.S)
 _AUTHOR_ID = re.compile(rb'\sauthorId="(\d+)"')
@@ -177,7 +180,9 @@ class _Package:
 
     def put(self, part: str, data: bytes | None) -> None:
         self.parts[part] = data
-        if data is not None:
+        if data is None:
+            self.taken.discard(part.lower())  # a part we remove: its name is free for one we add
+        else:
             self.taken.add(part.lower())
 
     def new_name(self, pattern: str) -> str:
@@ -371,6 +376,7 @@ class _MarkStyles:
     def _bare(self, element: bytes) -> bytes:
         return re.sub(rb"<(/?)" + re.escape(self.prefix), rb"<\1", element) if self.prefix else element
 
+    @lru_cache(maxsize=None)  # noqa: B019 - one styles object per run
     def fill_of(self, xf: int) -> str:
         """The ``<fill>`` element of cell format ``xf`` (without namespace prefix)."""
         element = self.xfs[xf] if 0 <= xf < len(self.xfs) else b""
@@ -889,10 +895,12 @@ class _Marking:
 
 
 def _splice(data: bytes, edits: list[tuple[re.Match, bytes]]) -> bytes:
-    """``data`` with each match replaced by its bytes (matches of ``data``, any order)."""
-    for m, new in sorted(edits, key=lambda e: e[0].start(), reverse=True):
-        data = data[: m.start()] + new + data[m.end():]
-    return data
+    """``data`` with each match replaced by its bytes (non-overlapping matches of ``data``, any order)."""
+    out, position = [], 0
+    for m, new in sorted(edits, key=lambda e: e[0].start()):
+        out += [data[position: m.start()], new]
+        position = m.end()
+    return b"".join(out) + data[position:]
 
 
 def _quoted(sheet: str) -> str:
@@ -956,59 +964,48 @@ class _RowEditor:
         return lambda old, new: edit_rows(old, new, rows, self.row, self.tail, where)
 
     def row(self, number: int, element: bytes | None) -> bytes:
-        restore = self.plan.restore.get(number, {})
-        marks = self.plan.marks.get(number, {})
-        if element is None:
+        created = element is None
+        if created:
             element = b'<row r="%d"></row>' % number
-            created = True
-        else:
-            created = False
         tag = _ROW_TAG.match(element).group(0)
-        row_attrs = _attrs(tag)
-        row_style = int(row_attrs[b"s"]) if row_attrs.get(b"customFormat") in (b"1", b"true") and row_attrs.get(b"s", b"").isdigit() else None
-        if tag.endswith(b"/>"):
-            element = tag[:-2].rstrip() + b">" + b"</" + tag[1: tag.index(b"row")] + b"row>"
-            tag = element[: element.index(b">") + 1]
         prefix = tag[1: tag.index(b"row")]
-        pieces, position, col = [], len(tag), 0
-        body_end = element.rindex(b"</")
-        cells = []
-        for m in _CELL_TAG.finditer(element, len(tag), body_end):
-            ref = _CELL_REF.search(m.group(2))
-            col = column_number(ref.group(1).decode()) if ref else col + 1
-            end = m.end() if m.group(3) else element.index(b"</" + m.group(1) + b"c>", m.end()) + len(m.group(1)) + 4
-            cells.append((col, m, end))
-        wanted = sorted(set(restore) | set(marks))
-        out = [element[:position]]
-        existing = {c: (m, end) for c, m, end in cells}
-        for col in sorted(set(existing) | set(wanted)):
-            if col in existing:
-                m, end = existing[col]
-                start_tag = element[m.start(): m.end()]
-                out.append(element[position: m.start()])
-                position = end
-                if col not in wanted:
-                    out.append(element[m.start(): end])
-                    continue
-                s = _S.search(start_tag)
-                token = s.group(1).decode() if s else ""
-                body = element[m.end(): end]
-                new_token = self._cell(number, col, token, created, row_style)
-                if new_token in (ABSENT, NO_ROW):
-                    if m.group(3) and re.fullmatch(rb'<(?:[\w.-]+:)?c\s+r="[A-Z]+\d+"(?:\s+s="\d*")?\s*/>', start_tag):
-                        continue
-                    new_token = ""
-                if new_token == "":
-                    start_tag = _S.sub(b"", start_tag, count=1)
-                else:
-                    start_tag = (start_tag.replace(s.group(0), b' s="%s"' % new_token.encode(), 1) if s else
-                                 _after_ref(start_tag, b' s="%s"' % new_token.encode()))
-                out.append(start_tag + body)
-            else:
-                new_token = self._cell(number, col, None, created, row_style)
+        if tag.endswith(b"/>"):
+            element = tag[:-2].rstrip() + b"></" + prefix + b"row>"
+            tag = element[: element.index(b">") + 1]
+        cells = _Cells(element, len(tag), number, prefix)
+        row_style = None
+        out, position = [], 0
+        for col in sorted(set(self.plan.restore.get(number, ())) | set(self.plan.marks.get(number, ()))):
+            found = cells.find(col)
+            if found is None:  # a cell the row does not have: added where its column belongs
+                if row_style is None:
+                    attrs = _attrs(tag)
+                    custom = attrs.get(b"customFormat") in (b"1", b"true") and attrs.get(b"s", b"").isdigit()
+                    row_style = int(attrs[b"s"]) if custom else -1
+                new_token = self._cell(number, col, None, created, row_style if row_style >= 0 else None)
                 if new_token not in (ABSENT, NO_ROW):
-                    out.append(element[position: position])
-                    out.append(b'<%sc r="%s%d" s="%s"/>' % (prefix, column_letter(col).encode(), number, new_token.encode()))
+                    at = cells.insert_at(col)
+                    out += [element[position:at], b'<%sc r="%s%d" s="%s"/>' % (prefix, column_letter(col).encode(), number,
+                                                                           new_token.encode())]
+                    position = at
+                continue
+            start, tag_end, end = found
+            start_tag = element[start:tag_end]
+            s = _S.search(start_tag)
+            new_token = self._cell(number, col, s.group(1).decode() if s else "", created, None)
+            out.append(element[position:start])
+            position = end
+            if new_token in (ABSENT, NO_ROW):
+                if end == tag_end and re.fullmatch(rb'<(?:[\w.-]+:)?c\s+r="[A-Z]+\d+"(?:\s+s="\d*")?\s*/>', start_tag):
+                    continue  # the empty cell we added: gone again
+                new_token = ""
+            if new_token == "":
+                start_tag = _S.sub(b"", start_tag, count=1)
+            elif s:
+                start_tag = start_tag[: s.start()] + b' s="%s"' % new_token.encode() + start_tag[s.end():]
+            else:
+                start_tag = _after_ref(start_tag, b' s="%s"' % new_token.encode())
+            out += [start_tag, element[tag_end:end]]
         out.append(element[position:])
         result = b"".join(out)
         if result == b'<%srow r="%d"></%srow>' % (prefix, number, prefix) and (created or self._row_was_ours(number)):
@@ -1059,6 +1056,50 @@ class _RowEditor:
             at = _AFTER_LEGACY.search(data).start()
             data = data[:at] + element + data[at:]
         return data
+
+
+class _Cells:
+    """The cells of one ``<row>`` element, found by their reference (``r="B5"``, as every office
+    program writes them) without parsing the row; rows whose cells have no reference are parsed."""
+
+    def __init__(self, element: bytes, start: int, number: int, prefix: bytes):
+        self.element, self.start, self.number, self.prefix = element, start, number, prefix
+        self.close = b"</" + prefix + b"c>"
+        self.parsed: dict[int, tuple[int, int, int]] | None = None
+
+    def _span(self, start: int) -> tuple[int, int, int]:
+        tag_end = self.element.index(b">", start) + 1
+        if self.element[tag_end - 2: tag_end - 1] == b"/":
+            return start, tag_end, tag_end
+        return start, tag_end, self.element.index(self.close, tag_end) + len(self.close)
+
+    def _parse(self) -> dict[int, tuple[int, int, int]]:
+        if self.parsed is None:
+            self.parsed, col = {}, 0
+            for m in _CELL_TAG.finditer(self.element, self.start):
+                ref = _CELL_REF.search(m.group(2))
+                col = column_number(ref.group(1).decode()) if ref else col + 1
+                self.parsed[col] = self._span(m.start())
+        return self.parsed
+
+    def find(self, col: int) -> tuple[int, int, int] | None:
+        """(start, end of the start tag, end) of the cell in column ``col``, or None."""
+        if self.parsed is None:
+            key = b' r="%s%d"' % (column_letter(col).encode(), self.number)
+            at = self.element.find(key, self.start)
+            while at >= 0:
+                lt = self.element.rfind(b"<", self.start, at)
+                if lt >= 0 and _CELL_OPEN.match(self.element, lt) and self.element.find(b">", lt, at) < 0:
+                    return self._span(lt)
+                at = self.element.find(key, at + 1)
+            if _CELL_OPEN.search(self.element, self.start) is None or _NO_REF.search(self.element, self.start) is None:
+                return None
+        return self._parse().get(col)
+
+    def insert_at(self, col: int) -> int:
+        """Where a new cell of column ``col`` goes: before the first cell of a later column."""
+        later = [start for c, (start, _, _) in self._parse().items() if c > col]
+        return min(later) if later else self.element.rindex(b"</")
 
 
 def _after_ref(tag: bytes, attr: bytes) -> bytes:

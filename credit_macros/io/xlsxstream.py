@@ -66,6 +66,7 @@ from credit_macros.io.zipout import ZipOut
 STYLES_PART = "xl/styles.xml"
 CHUNK = 1 << 20  # bytes read at a time from a worksheet part
 BATCH = 2000  # generated rows written to the zip entry at a time
+STREAM_LEVEL = 3  # deflate level of a rewritten sheet in ``repack``: twice as fast as 6, about a fifth larger
 TIME_FORMAT = "hh:mm:ss"
 DURATION_FORMAT = "[h]:mm:ss"
 _EPOCH = dt.datetime(1899, 12, 30)
@@ -527,7 +528,8 @@ def edit_rows(source: BinaryIO, out: BinaryIO, rows: list[int], edit: Callable[[
 def repack(source, target, streams: dict[str, Callable[[BinaryIO, BinaryIO], None]],
            parts: dict[str, bytes | None | Callable[[], bytes | None]]) -> None:
     """Write the package ``source`` (path) to ``target`` member by member: each member named in
-    ``streams`` is rewritten in its place by its function (old member → new member, as files);
+    ``streams`` is rewritten in its place by its function (old member → new member, as files;
+    deflated at ``STREAM_LEVEL``: such a member is a whole sheet, of which a few rows changed);
     then the members named in ``parts`` are written — bytes, or a function called once the
     streams are done (so they can say what the streams found) — replacing a member of that
     name, adding one, or with ``None`` leaving it out; every other member is copied still
@@ -535,7 +537,7 @@ def repack(source, target, streams: dict[str, Callable[[BinaryIO, BinaryIO], Non
     with open(source, "rb") as raw, zipfile.ZipFile(raw) as src, ZipOut(target) as dst:
         for info in src.infolist():
             if info.filename in streams:
-                with src.open(info) as old, dst.open(info) as new:
+                with src.open(info) as old, dst.open(info, STREAM_LEVEL) as new:
                     streams[info.filename](old, new)
             elif info.filename not in parts:
                 dst.copy(src, info, raw)

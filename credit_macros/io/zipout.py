@@ -55,12 +55,12 @@ def _check(size: int, what: str) -> None:
 class _Member:
     """A new member being deflated into the package (``write`` bytes, then ``close``)."""
 
-    def __init__(self, package: "ZipOut", info: zipfile.ZipInfo):
+    def __init__(self, package: "ZipOut", info: zipfile.ZipInfo, level: int = LEVEL):
         self.package, self.info = package, info
         self.offset = package.fp.tell()
         self.name, self.flags = _name(info.filename)
         self.crc = self.size = self.compressed = 0
-        self.deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+        self.deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
         time, date = _dos(info.date_time)
         package.fp.write(_LOCAL.pack(b"PK\x03\x04", 20, self.flags, zipfile.ZIP_DEFLATED, time, date, 0, 0, 0,
                                      len(self.name), 0) + self.name)
@@ -101,9 +101,9 @@ class ZipOut:
         self.fp: BinaryIO = open(target, "wb") if self.own else target
         self.entries: list[tuple] = []
 
-    def open(self, info: zipfile.ZipInfo) -> _Member:
-        """A new member with the name, date and attributes of ``info``, deflated."""
-        return _Member(self, info)
+    def open(self, info: zipfile.ZipInfo, level: int = LEVEL) -> _Member:
+        """A new member with the name, date and attributes of ``info``, deflated (zlib ``level``)."""
+        return _Member(self, info, level)
 
     def copy(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, raw: BinaryIO) -> None:
         """Copy member ``info`` of ``archive`` as it is compressed (``raw``: the archive's file, for reading)."""
