@@ -10,6 +10,9 @@ For each incoming workbook (``io.intake.Incoming``):
    ``报送信息``) that ``split`` writes; the file name (a unit's name, short name or alias and
    ``YYYY-MM`` / ``YYYY年M月``); for the unit, the sender's address (config ``[units."…"] email``),
    then the mail's subject; for the period, the mail's subject. Unknown unit or period → not accepted.
+   A mail whose sender's address config.toml gives to other units than the one the workbook
+   claims (发件人与报送单位不符, ``sender_mismatch``) → not accepted unless the office confirms
+   (``collect --accept-sender-mismatch``); the earlier rows of the claimed unit stay.
 4. Validate it (``validate.validate_grids``). Files with errors are still accepted: the office
    wants the data now and a list to send back (退回修改); the findings (first
    ``FINDINGS_KEPT`` per sheet) go to the 退回修改 sheet and the counts to 收文记录.
@@ -124,12 +127,30 @@ def unit_in_text(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def unit_by_sender(sender: str, config) -> str | None:
+def units_of_sender(sender: str, config) -> list[str]:
+    """The units whose address in config (``[units."…"] email``) is ``sender``, in config order."""
     sender = (sender or "").strip().lower()
     if not sender:
-        return None
-    owners = [name for name, entry in config["units"].items() if str(entry.get("email", "")).strip().lower() == sender]
+        return []
+    return [name for name, entry in config["units"].items() if str(entry.get("email", "")).strip().lower() == sender]
+
+
+def unit_by_sender(sender: str, config) -> str | None:
+    owners = units_of_sender(sender, config)
     return owners[0] if len(owners) == 1 else None
+
+
+SENDER_MISMATCH = "发件人与报送单位不符"
+
+
+def sender_mismatch(sender: str, unit: str, config) -> str | None:
+    """Why a workbook claiming ``unit`` must not be merged unconfirmed when it came from
+    ``sender`` — an address config.toml gives to other units only — else None (unknown or
+    matching sender, or no mail)."""
+    owners = units_of_sender(sender, config)
+    if not owners or unit in owners:
+        return None
+    return f"{SENDER_MISMATCH}：发件人 {sender} 是 config.toml 中{'、'.join(owners)}的邮箱，文件却是{unit}的报送"
 
 
 def metadata(grids: dict[str, list[list]]) -> dict[str, str]:
@@ -337,8 +358,11 @@ def _tables(grids: dict[str, list[list]]) -> list[Table]:
     return [t for name, grid in grids.items() if name not in NOT_DATA and (t := find_table(name, grid))]
 
 
-def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config) -> Outcome:
-    """Plan the merge of ``items`` (``io.intake.Incoming``) into the master given as grids."""
+def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config,
+            accept_sender_mismatch: bool = False) -> Outcome:
+    """Plan the merge of ``items`` (``io.intake.Incoming``) into the master given as grids.
+    A workbook whose sender's address belongs to other units (``sender_mismatch``) is refused
+    unless ``accept_sender_mismatch`` (the office confirmed it)."""
     sheets = {t.key: SheetState.from_grid(t, master_grids.get(t.sheet) or []) for t in catalogue.templates()}
     outcome = Outcome(sheets)
     receipts = sheet_records(master_grids.get(RECEIPTS_SHEET), RECEIPT_HEADERS)
@@ -354,7 +378,7 @@ def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config) 
                                        "reason": "与已收文件内容相同（收文记录中已有），未重复汇总"})
             continue
         seen.add(item.digest)
-        result = _take(item, as_of, config)
+        result = _take(item, as_of, config, accept_sender_mismatch)
         if isinstance(result, Rejected):
             outcome.rejected.append(result)
             continue
@@ -364,7 +388,7 @@ def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config) 
     return outcome
 
 
-def _take(item, as_of, config):
+def _take(item, as_of, config, accept_sender_mismatch):
     """(Accepted, tables, report) for a usable item, else Rejected with the reason."""
     def reject(reason, detail=""):
         return Rejected(item.name, item.origin, reason, item.digest, item.received, detail)
@@ -372,7 +396,7 @@ def _take(item, as_of, config):
     if item.problem:
         return reject(item.problem, item.detail)
     try:
-        return _identified(item, as_of, config, reject)
+        return _identified(item, as_of, config, reject, accept_sender_mismatch)
     except UserError as exc:
         return reject(exc.message, exc.detail)
     except Exception as exc:  # one hostile file never stops the batch
@@ -380,7 +404,7 @@ def _take(item, as_of, config):
                       f"{type(exc).__name__}: {exc}")
 
 
-def _identified(item, as_of, config, reject):
+def _identified(item, as_of, config, reject, accept_sender_mismatch):
     grids, merged = item.read()
     tables = _tables(grids)
     if not tables:
@@ -395,11 +419,16 @@ def _identified(item, as_of, config, reject):
     if who.period is None:
         return reject(f"{item.label}（{who.unit}）无法确定报送期：文件中没有“报送信息”，文件名和邮件主题中没有年月。"
                       "请把文件名改为“单位简称_YYYY-MM.xlsx”（如 开发建设部_2026-01.xlsx）后再汇总。")
+    mismatch = sender_mismatch(item.sender, who.unit, config)
+    if mismatch and not accept_sender_mismatch:
+        return reject(f"{item.label}（{who.unit} {who.period}）{mismatch}（{who.how}），未汇总，也未替换{who.unit}之前报送的数据。"
+                      f"请向{who.unit}核实这封邮件；确属该单位报送时，用 credit-macros collect --accept-sender-mismatch 再汇总一次。")
     report = validate_grids({t.sheet: grids[t.sheet] for t in tables}, as_of, config, merged=merged, source=item.name)
     counts = report.counts
     others = f"同一邮件的其他附件（非工作簿，未汇总）：{'、'.join(item.others)}。" if item.others else ""
+    confirmed = f"{mismatch}，已按 --accept-sender-mismatch 确认后汇总。" if mismatch else ""
     accepted = Accepted(item.name, item.origin, who.unit, who.period, who.how, item.received, item.digest,
-                        {}, counts[ERROR], counts[WARNING], note=who.note + others)
+                        {}, counts[ERROR], counts[WARNING], note=who.note + confirmed + others)
     return accepted, tables, report
 
 

@@ -31,6 +31,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("sources", metavar="SOURCE", nargs="+",
                         help="报送文件：文件夹、.xlsx/.xlsm/.xls 工作簿、.eml 邮件或 Outlook .msg 邮件，可写多个")
     parser.add_argument("--as-of", metavar="DATE", help="按哪一天判断期限和逾期（默认今天），如 2026-02-10")
+    parser.add_argument("--accept-sender-mismatch", action="store_true",
+                        help="发件人邮箱（config.toml 中登记的单位邮箱）与工作簿所属单位不符时，信用办核实后仍予汇总（默认不汇总，列为未接收）")
     parser.add_argument("--json", action="store_true",
                         help="输出 JSON：accepted、replaced、rejected（detail 为程序库的原始说明）、duplicates、other_attachments、status")
 
@@ -44,7 +46,7 @@ def summary_lines(outcome, rows, written: bool, master: Path, as_of: dt.date) ->
 def run(args, ctx) -> int:
     as_of = parse_date(args.as_of) if args.as_of else dt.date.today()
     items = gather(args.sources, exclude=args.master)
-    outcome, rows, written = collect_into(args.master, items, as_of, ctx.config)
+    outcome, rows, written = collect_into(args.master, items, as_of, ctx.config, args.accept_sender_mismatch)
     if args.json:
         result = {"master": str(args.master), "as_of": as_of.isoformat(), "written": written,
                   "exit_code": exit_code(outcome), **outcome.to_dict(),

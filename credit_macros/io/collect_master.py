@@ -105,16 +105,16 @@ def _comparable(grid: list[list]) -> list[tuple]:
     return out
 
 
-def collect_into(master: Path, items, as_of: dt.date, config) -> tuple[Outcome, list, bool]:
+def collect_into(master: Path, items, as_of: dt.date, config, accept_sender_mismatch: bool = False) -> tuple[Outcome, list, bool]:
     """Collect ``items`` into the master file; returns (plan, 报送情况 rows, whether the file was written).
     Holds the master's writer lock from reading to writing."""
     with exclusive(master):
-        return _collect_into(master, items, as_of, config)
+        return _collect_into(master, items, as_of, config, accept_sender_mismatch)
 
 
-def _collect_into(master: Path, items, as_of: dt.date, config) -> tuple[Outcome, list, bool]:
+def _collect_into(master: Path, items, as_of: dt.date, config, accept_sender_mismatch: bool) -> tuple[Outcome, list, bool]:
     grids = read_master(master)
-    outcome = collect(grids, items, as_of, config)
+    outcome = collect(grids, items, as_of, config, accept_sender_mismatch)
     receipts = grids[RECEIPTS_SHEET][: _used(grids[RECEIPTS_SHEET])] + outcome.receipts
     rows = submission_rows({RECEIPTS_SHEET: receipts, STATUS_SHEET: grids[STATUS_SHEET]}, as_of,
                            Calendar.from_config(config), config)
