@@ -18,7 +18,10 @@ For each incoming workbook (``io.intake.Incoming``):
    ``FINDINGS_KEPT`` per sheet) go to the 退回修改 sheet and the counts to 收文记录.
 5. Merge: for each template sheet of the file, the master rows of the same unit + period
    (provenance columns 来源单位 / 报送期) move to 历史版本 and the file's rows are appended with
-   their provenance (来源单位, 报送期, 来源文件, 收到时间).
+   their provenance (来源单位, 报送期, 来源文件, 收到时间). The 信用办's own marks on a replaced
+   row — values in columns it added right of the template's (核查意见), fills and comments (read
+   by the file adapter) — go to the new row of the same natural key (``Template.natural_key``),
+   else to 历史版本 with the old row (a last cell “信用办标注：…”); the summary lists each.
 
 A file is taken whole or not at all. Files not accepted are listed with their reason (command
 output, ``--json``) but not written to the master, so a batch of unusable files leaves the master
@@ -51,6 +54,7 @@ from credit_macros.submissions import (
 )
 from credit_macros.table import Table, find_table, is_blank
 from credit_macros.validate import ERROR, WARNING, validate_grids
+from credit_macros.validate.rules import _key_text
 
 META_SHEET = "_报送信息"  # very hidden, written by split
 META_VISIBLE = "报送信息"  # the same keys, visible to the unit
@@ -203,7 +207,12 @@ def identify(file_name: str, grids: dict[str, list[list]], sender: str, subject:
 
 @dataclass
 class SheetState:
-    """One template sheet of the master: its rows (existing, then appended) and which survive."""
+    """One template sheet of the master: its rows (existing, then appended) and which survive.
+
+    ``origin[i]``: the existing row whose office annotations row ``i`` carries — itself for an
+    existing row, the replaced row of the same natural key for an appended one, else None.
+    ``office``: the columns the 信用办 added right of the template's (e.g. 核查意见);
+    ``marks``: existing row → what the file adapter found on it (fills, comments), described."""
 
     table: Table
     prov: dict[str, int]
@@ -212,9 +221,13 @@ class SheetState:
     existing: int
     alive: list[bool]
     by_key: dict[tuple[str, str], list[int]]
+    office: dict[str, int] = field(default_factory=dict)
+    origin: list[int | None] = field(default_factory=list)
+    marks: dict[int, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def from_grid(cls, template: catalogue.Template, grid: list[list]) -> "SheetState":
+    def from_grid(cls, template: catalogue.Template, grid: list[list], marks: dict[int, list[str]] | None = None) -> "SheetState":
+        """``marks``: sheet row → the office's fills and comments on it, described."""
         table = find_table(template.sheet, grid, only=template)
         if table is None or table.missing:
             raise UserError(f"总台账的「{template.sheet}」工作表表头与模板不符，无法汇总。请用 credit-macros build 生成的总台账，"
@@ -226,7 +239,9 @@ class SheetState:
                             "请用 credit-macros build 生成新总台账，或在表头最后补上这几列后重试。")
         width = max([*table.columns.values(), *prov.values()]) + 1
         rows = [list(r) + [None] * (width - len(r)) for r in table.rows]
-        state = cls(table, prov, width, rows, len(rows), [True] * len(rows), {})
+        office = {name: c for name, c in table.extra.items() if name not in PROVENANCE and c > max(table.columns.values())}
+        described = {r - table.first_row: m for r, m in (marks or {}).items() if r >= table.first_row}
+        state = cls(table, prov, width, rows, len(rows), [True] * len(rows), {}, office, list(range(len(rows))), described)
         for i, row in enumerate(rows):
             state._index(i, row)
         return state
@@ -240,24 +255,53 @@ class SheetState:
         """A master row's values in the template's column order."""
         return [row[self.table.columns[c.name]] for c in self.table.template.columns]
 
-    def take(self, unit: str, period: str) -> list[list]:
-        """Remove the rows of ``unit`` + ``period``; returns them."""
+    def take(self, unit: str, period: str) -> list[int]:
+        """Remove the rows of ``unit`` + ``period``; returns their indexes."""
         taken = []
         for i in self.by_key.pop((unit, period), []):
             if self.alive[i]:
                 self.alive[i] = False
-                taken.append(self.rows[i])
+                taken.append(i)
         return taken
 
-    def add(self, values: list, provenance: list) -> None:
+    def add(self, values: list, provenance: list, origin: int | None = None) -> None:
+        """Append a row; ``origin``: the replaced row whose office columns (and marks) it takes over."""
         row = [None] * self.width
         for column, value in zip(self.table.template.columns, values):
             row[self.table.columns[column.name]] = value
         for name, value in zip(PROVENANCE, provenance):
             row[self.prov[name]] = value
+        if origin is not None:
+            old = self.rows[origin]
+            for c in self.office.values():
+                if c < len(old) and not is_blank(old[c]):
+                    row += [None] * (c + 1 - len(row))
+                    row[c] = old[c]
         self.rows.append(row)
         self.alive.append(True)
+        self.origin.append(origin)
         self._index(len(self.rows) - 1, row)
+
+    def natural_key(self, values: list) -> tuple | None:
+        """The template's natural key of a row given in template column order (None when a part is blank)."""
+        template = self.table.template
+        names = [c.name for c in template.columns]
+        if not template.natural_key:
+            return None
+        key = tuple(_key_text(values[names.index(n)], template.column(n).type in ("date", "datetime"))
+                    for n in template.natural_key)
+        return None if "" in key else key
+
+    def key_label(self, row: list) -> str:
+        """The natural key of a master row as the office reads it, e.g. 「行政强制决定文书号」沣西强〔2026〕3号."""
+        parts = [f"「{n}」{row[self.table.columns[n]]}" for n in self.table.template.natural_key if n in self.table.columns]
+        return "、".join(parts) or "模板无自然键"
+
+    def annotations(self, i: int) -> list[str]:
+        """What the office added to existing row ``i``: its own columns' values, fills, comments."""
+        row = self.rows[i]
+        own = [f"{name}：{row[c]}" for name, c in self.office.items() if c < len(row) and not is_blank(row[c])]
+        return own + self.marks.get(i, [])
 
     @property
     def removed(self) -> list[int]:
@@ -282,6 +326,7 @@ class Accepted:
     warnings: int
     replaced: list[dict] = field(default_factory=list)  # {sheet, rows, files}
     note: str = ""
+    annotations: list[dict] = field(default_factory=list)  # {sheet, row, key, marks, kept}: the office's marks on replaced rows
 
 
 @dataclass
@@ -318,6 +363,7 @@ class Outcome:
                           "received": stamp(a.received), "sha256": a.digest, "sheets": a.sheets, "errors": a.errors,
                           "warnings": a.warnings, "note": a.note} for a in self.accepted],
             "replaced": [{"file": a.file, "unit": a.unit, "period": a.period, **r} for a in self.accepted for r in a.replaced],
+            "annotations": [{"file": a.file, "unit": a.unit, "period": a.period, **n} for a in self.accepted for n in a.annotations],
             "rejected": [{"file": r.file, "origin": r.origin, "reason": r.reason, "sha256": r.digest,
                           **({"detail": r.detail} if r.detail else {})} for r in self.rejected],
             "duplicates": self.duplicates,
@@ -336,6 +382,9 @@ class Outcome:
             extra = f"；错误 {a.errors} 处、警告 {a.warnings} 处（已列入“退回修改”）" if a.errors or a.warnings else ""
             again = "；替换了之前报送的 " + "、".join(f"{r['sheet']} {r['rows']} 行" for r in a.replaced) if a.replaced else ""
             lines.append(f"[接收] {a.unit} {a.period}｜{a.file}：{sheets}{extra}{again}")
+            for n in a.annotations:
+                where = "已随同一记录的新行保留" if n["kept"] else "新报送中没有同一记录，已随旧行移入“历史版本”"
+                lines.append(f"  [信用办标注] {n['sheet']} 原第{n['row']}行（{n['key']}）：{'；'.join(n['marks'])} —— {where}")
         lines += [f"[未接收] {r.file}：{r.reason}" for r in self.rejected]
         lines += [f"[重复] {d['file']}：{d['reason']}" for d in self.duplicates]
         lines += [f"[其他附件] {PurePath(o['origin']).name} 的附件 {o['file']}：{o['reason']}" for o in self.listed]
@@ -359,11 +408,16 @@ def _tables(grids: dict[str, list[list]]) -> list[Table]:
 
 
 def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config,
-            accept_sender_mismatch: bool = False) -> Outcome:
+            accept_sender_mismatch: bool = False, marks: dict[str, dict[int, list[str]]] | None = None) -> Outcome:
     """Plan the merge of ``items`` (``io.intake.Incoming``) into the master given as grids.
     A workbook whose sender's address belongs to other units (``sender_mismatch``) is refused
-    unless ``accept_sender_mismatch`` (the office confirmed it)."""
-    sheets = {t.key: SheetState.from_grid(t, master_grids.get(t.sheet) or []) for t in catalogue.templates()}
+    unless ``accept_sender_mismatch`` (the office confirmed it). ``marks``: per template sheet,
+    the office's fills and comments on its data rows (sheet row → descriptions), as the file
+    adapter read them; they, and the office's own columns, follow a replaced row to the new row
+    of the same natural key, else go to 历史版本 with it."""
+    marks = marks or {}
+    sheets = {t.key: SheetState.from_grid(t, master_grids.get(t.sheet) or [], marks.get(t.sheet))
+              for t in catalogue.templates()}
     outcome = Outcome(sheets)
     receipts = sheet_records(master_grids.get(RECEIPTS_SHEET), RECEIPT_HEADERS)
     done = {str(r["内容哈希"]) for r in receipts if str(r["结果"] or "").startswith(ACCEPTED)}
@@ -432,6 +486,21 @@ def _identified(item, as_of, config, reject, accept_sender_mismatch):
     return accepted, tables, report
 
 
+def _same_records(state: SheetState, old: list[int], rows: list[list]) -> dict[int, int]:
+    """New row → the replaced row of the same natural key (each replaced row taken once, in order)."""
+    waiting: dict[tuple, list[int]] = {}
+    for i in old:
+        key = state.natural_key(state.values(state.rows[i]))
+        if key is not None:
+            waiting.setdefault(key, []).append(i)
+    kept = {}
+    for j, values in enumerate(rows):
+        same = waiting.get(state.natural_key(values)) if waiting else None
+        if same:
+            kept[j] = same.pop(0)
+    return kept
+
+
 def _receipt(item, unit, period, template, result, rows, errors, warnings, how, note) -> list:
     values = {"收到时间": item.received, "单位": unit, "报送期": period, "模板": template, "结果": result,
               "行数": rows, "错误": errors, "警告": warnings, "来源文件": item.name, "来源": item.origin,
@@ -450,14 +519,22 @@ def _merge(outcome: Outcome, accepted: Accepted, tables: list[Table], report, it
     for key, rows in rows_by_template.items():
         state = outcome.sheets[key]
         old = state.take(accepted.unit, accepted.period)
-        for row in old:
+        kept = _same_records(state, old, rows)
+        for i in old:
+            row = state.rows[i]
             values = [row[state.prov[name]] for name in PROVENANCE]
-            outcome.history.append([key, *values, accepted.received, accepted.file, *state.values(row)])
+            marks = state.annotations(i)
+            keep = i in kept.values()
+            note = [f"信用办标注：{'；'.join(marks)}"] if marks and not keep else []
+            outcome.history.append([key, *values, accepted.received, accepted.file, *state.values(row), *note])
+            if marks:
+                accepted.annotations.append({"sheet": key, "row": state.table.first_row + i, "key": state.key_label(row),
+                                             "marks": marks, "kept": keep})
         if old:
-            files = sorted({str(row[state.prov["来源文件"]]) for row in old})
+            files = sorted({str(state.rows[i][state.prov["来源文件"]]) for i in old})
             accepted.replaced.append({"sheet": key, "rows": len(old), "files": files})
-        for values in rows:
-            state.add(values, provenance)
+        for j, values in enumerate(rows):
+            state.add(values, provenance, kept.get(j))
         accepted.sheets[key] = len(rows)
         keep = [f for f in findings if not (f[0] == accepted.unit and f[1] == accepted.period and f[2] == key)]
         outcome.findings_changed |= len(keep) != len(findings)

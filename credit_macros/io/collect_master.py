@@ -25,7 +25,7 @@ from credit_macros import catalogue
 from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, Outcome, collect
 from credit_macros.errors import UserError
 from credit_macros.io.read import read_grids
-from credit_macros.io.xlsxstream import SheetRows, rewrite
+from credit_macros.io.xlsxstream import SheetMarks, SheetRows, column_letter, move_comments, move_notes, read_marks, rewrite
 from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
 from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, status_grid, submission_rows
 from credit_macros.table import is_blank
@@ -69,15 +69,48 @@ def _used(grid: list[list]) -> int:
     return n
 
 
-def edits(outcome: Outcome, grids: dict[str, list[list]], status: list[list] | None) -> dict[str, SheetRows]:
-    """The rows to write per sheet for the plan (``status``: the new 报送情况 grid, None if unchanged)."""
-    out = {}
+def office_marks(marks: dict[str, SheetMarks]) -> dict[str, dict[int, list[str]]]:
+    """The fills and comments of each template sheet as the core describes them: sheet row → ["C5 单元格底色", "D5 批注“…”"]."""
+    out: dict[str, dict[int, list[str]]] = {}
+    for sheet, found in marks.items():
+        rows = out.setdefault(sheet, {})
+        for (r, c) in sorted(found.fills):
+            rows.setdefault(r, []).append(f"{column_letter(c)}{r} 单元格底色")
+        for (r, c), text in sorted(found.comments.items()):
+            rows.setdefault(r, []).append(f"{column_letter(c)}{r} 批注“{text}”")
+    return out
+
+
+def edits(outcome: Outcome, grids: dict[str, list[list]], status: list[list] | None,
+          marks: dict[str, SheetMarks] | None = None) -> tuple[dict[str, SheetRows], dict]:
+    """The rows to write per sheet for the plan (``status``: the new 报送情况 grid, None if unchanged)
+    and the patches that move the comments of the rewritten rows with them (``marks``: the
+    master's fills and comments; a replaced row's go to the new row that carries them, see
+    ``collect.SheetState.origin``, or are dropped — 历史版本 describes them)."""
+    out, patches = {}, {}
     for state in outcome.sheets.values():
         if state.changed:
             removed = state.removed
             start = removed[0] if removed else state.existing
-            rows = [state.rows[i] for i in range(start, len(state.rows)) if state.alive[i]]
-            out[state.table.sheet] = SheetRows(state.table.first_row + start, rows)
+            kept = [i for i in range(start, len(state.rows)) if state.alive[i]]
+            first = state.table.first_row
+            found = (marks or {}).get(state.table.sheet)
+            styles = None
+            if found and found.fills:
+                by_row: dict[int, dict[int, int]] = {}
+                for (r, c), xf in found.fills.items():
+                    by_row.setdefault(r, {})[c] = xf
+                styles = [by_row.get(first + state.origin[i], {}) if state.origin[i] is not None else {} for i in kept]
+            out[state.table.sheet] = SheetRows(first + start, [state.rows[i] for i in kept], styles)
+            if found and found.comments:
+                new_row = {first + state.origin[i]: first + start + k for k, i in enumerate(kept) if state.origin[i] is not None}
+                data = range(first + start, first + state.existing)
+
+                def moved(r, new_row=new_row, data=data):
+                    return new_row.get(r) if r in data else r
+                patches[found.comments_part] = lambda xml, moved=moved: move_comments(xml, moved)
+                if found.vml_part:
+                    patches[found.vml_part] = lambda xml, moved=moved: move_notes(xml, moved)
     for name, rows in ((RECEIPTS_SHEET, outcome.receipts), (HISTORY_SHEET, outcome.history)):
         if rows:
             out[name] = SheetRows(_used(grids[name]) + 1, rows)
@@ -85,7 +118,7 @@ def edits(outcome: Outcome, grids: dict[str, list[list]], status: list[list] | N
         out[FINDINGS_SHEET] = SheetRows(2, outcome.findings)
     if status is not None:
         out[STATUS_SHEET] = SheetRows(2, status[1:])
-    return out
+    return out, patches
 
 
 def _comparable(grid: list[list]) -> list[tuple]:
@@ -114,7 +147,8 @@ def collect_into(master: Path, items, as_of: dt.date, config, accept_sender_mism
 
 def _collect_into(master: Path, items, as_of: dt.date, config, accept_sender_mismatch: bool) -> tuple[Outcome, list, bool]:
     grids = read_master(master)
-    outcome = collect(grids, items, as_of, config, accept_sender_mismatch)
+    marks = read_marks(master, [t.sheet for t in catalogue.templates()])
+    outcome = collect(grids, items, as_of, config, accept_sender_mismatch, office_marks(marks))
     receipts = grids[RECEIPTS_SHEET][: _used(grids[RECEIPTS_SHEET])] + outcome.receipts
     rows = submission_rows({RECEIPTS_SHEET: receipts, STATUS_SHEET: grids[STATUS_SHEET]}, as_of,
                            Calendar.from_config(config), config)
@@ -122,6 +156,6 @@ def _collect_into(master: Path, items, as_of: dt.date, config, accept_sender_mis
     changed = outcome.changed  # nothing accepted: the master stays byte for byte as it was (no backup either)
     if changed:
         status_changed = _comparable(status) != _comparable(grids[STATUS_SHEET])
-        plan = edits(outcome, grids, status if status_changed else None)
-        atomic_write(master, lambda tmp: rewrite(master, tmp, plan))
+        plan, patches = edits(outcome, grids, status if status_changed else None, marks)
+        atomic_write(master, lambda tmp: rewrite(master, tmp, plan, patches))
     return outcome, rows, changed

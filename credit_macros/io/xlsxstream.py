@@ -49,6 +49,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import posixpath
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -182,7 +183,11 @@ class Styles:
         self.changed = False
         root = ET.fromstring(xml)
         self.codes = {int(f.get("numFmtId")): f.get("formatCode", "") for f in root.iter(_MAIN + "numFmt")}
+        fills = root.find(_MAIN + "fills")
+        real = [i for i, fill in enumerate(fills if fills is not None else ())
+                if any(f.tag == _MAIN + "gradientFill" or f.get("patternType", "none") not in ("none", "gray125") for f in fill)]
         xfs = root.find(_MAIN + "cellXfs")
+        self.filled = {i for i, xf in enumerate(xfs if xfs is not None else ()) if int(xf.get("fillId", "0")) in real}
         self.formats = []  # numFmtId of each cellXfs entry
         self.plain = {}  # numFmtId → index of a cellXfs entry with only that format
         for i, xf in enumerate(xfs if xfs is not None else ()):
@@ -238,10 +243,13 @@ def _append(xml: bytes, element: bytes, child_tag: bytes, child: bytes) -> bytes
 @dataclass
 class SheetRows:
     """New rows for one worksheet: ``rows[0]`` becomes sheet row ``start`` (1-based), and so on;
-    the sheet's rows from ``start`` on are replaced, the rows above are kept as they are."""
+    the sheet's rows from ``start`` on are replaced, the rows above are kept as they are.
+    ``styles[i]``: 1-based column → cell format of row ``i`` kept from the old sheet (a fill
+    the office gave it), written even where the value is empty."""
 
     start: int
     rows: list[list]
+    styles: list[dict[int, int]] | None = None
 
 
 def column_styles(head: bytes) -> dict[int, int]:
@@ -285,30 +293,39 @@ class RowWriter:
     def _pieces(self, column: int) -> tuple[str, ...]:
         """(cell start, string middle, string middle keeping spaces, number middle, boolean middle) of ``column``'s cells."""
         while len(self.columns) <= column:
-            c, p = len(self.columns), self.prefix
-            xf = self.col_styles.get(c, 0)
-            style = f' s="{xf}"' if xf else ""
-            self.columns.append((f'<{p}c r="{column_letter(c)}', f'"{style} t="inlineStr"><{p}is><{p}t>',
-                                 f'"{style} t="inlineStr"><{p}is><{p}t xml:space="preserve">',
-                                 f'"{style}><{p}v>', f'"{style} t="b"><{p}v>'))
+            self.columns.append(self._made(len(self.columns), self.col_styles.get(len(self.columns), 0)))
         return self.columns[column]
 
-    def _time_middle(self, column: int, value) -> str:
-        """The number middle with the column's style if it shows dates, else a plain one for ``value``."""
-        xf = self.col_styles.get(column, 0)
+    def _made(self, c: int, xf: int) -> tuple[str, ...]:
+        p = self.prefix
+        style = f' s="{xf}"' if xf else ""
+        return (f'<{p}c r="{column_letter(c)}', f'"{style} t="inlineStr"><{p}is><{p}t>',
+                f'"{style} t="inlineStr"><{p}is><{p}t xml:space="preserve">', f'"{style}><{p}v>', f'"{style} t="b"><{p}v>')
+
+    def _time_middle(self, column: int, value, xf: int | None = None) -> str:
+        """The number middle with the cell's style (``xf``, else the column's) if it shows dates, else a plain one for ``value``."""
+        xf = self.col_styles.get(column, 0) if xf is None else xf
         if not self.styles.is_date(xf):
             xf = self.styles.xf_for(time_format(value))
         return f'" s="{xf}"><{self.prefix}v>'
 
-    def row(self, r: int, values) -> str:
+    def row(self, r: int, values, styles: dict[int, int] | None = None) -> str:
+        """The ``<row>`` of ``values``; ``styles``: 1-based column → cell format kept from before
+        (such a cell is written even when empty; a date in it keeps the format only if that shows dates)."""
         out = []
         add = out.append
         number = str(r)
         columns = self.columns
         for c, value in enumerate(values, start=1):
+            xf = styles.get(c) if styles else None
             if value is None:
+                if xf is not None:
+                    add(self._made(c, xf)[0] + number + f'" s="{xf}"/>')
                 continue
-            start, string, spaced, plain, boolean = columns[c] if c < len(columns) else self._pieces(c)
+            if xf is not None:
+                start, string, spaced, plain, boolean = self._made(c, xf)
+            else:
+                start, string, spaced, plain, boolean = columns[c] if c < len(columns) else self._pieces(c)
             kind = type(value)
             if kind is str or isinstance(value, str):
                 if value:
@@ -321,9 +338,12 @@ class RowWriter:
                     raise ValueError(f"{column_letter(c)}{r}: {value!r} cannot be stored in a worksheet")
                 add(start + number + plain + (str(value) if kind is int else repr(value)) + self.number_end)
             elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
-                add(start + number + self._time_middle(c, value) + serial(value) + self.number_end)
+                add(start + number + self._time_middle(c, value, xf) + serial(value) + self.number_end)
             else:
                 raise TypeError(f"{column_letter(c)}{r}: unsupported cell value {value!r}")
+        for c in sorted(styles or ()):
+            if c > len(values):
+                add(self._made(c, styles[c])[0] + number + f'" s="{styles[c]}"/>')
         return self.open_row + number + '">' + "".join(out) + self.close_row if out else ""
 
 
@@ -365,8 +385,9 @@ def rewrite_sheet(source: BinaryIO, out: BinaryIO, edit: SheetRows, styles: Styl
     if not empty:
         buffer = _copy_rows_above(source, out, buffer, edit.start, close, where)
     batch = []
-    for r, values in enumerate(edit.rows, start=edit.start):
-        batch.append(writer.row(r, values))
+    styles = edit.styles or ()
+    for i, (r, values) in enumerate(enumerate(edit.rows, start=edit.start)):
+        batch.append(writer.row(r, values, styles[i] if i < len(styles) else None))
         if len(batch) >= BATCH:
             out.write("".join(batch).encode("utf-8"))
             batch.clear()
@@ -411,6 +432,112 @@ def _skip_to(source: BinaryIO, buffer: bytes, close: bytes, where: str) -> bytes
             raise _truncated(where)
         buffer = buffer[-len(close):] + chunk
     return buffer[end + len(close):]
+
+
+@dataclass
+class SheetMarks:
+    """What the office put on a worksheet's cells besides values: ``fills`` (sheet row, 1-based
+    column) → cell format with a fill; ``comments`` (row, column) → the comment's text; the
+    package parts holding the comments and their legacy VML shapes (None if none)."""
+
+    fills: dict[tuple[int, int], int]
+    comments: dict[tuple[int, int], str]
+    comments_part: str | None = None
+    vml_part: str | None = None
+
+
+_CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)/?>")
+_CELL_STYLE = re.compile(rb'\ss="(\d+)"')
+_CELL_AT = re.compile(rb'\sr="([A-Z]+)(\d+)"')
+_REL_TYPES = {"comments": "comments_part", "vmlDrawing": "vml_part"}
+_COMMENT = re.compile(rb'<((?:[\w.-]+:)?)comment\b([^>]*?)\sref="([A-Z]+)(\d+)"(.*?)</\1comment>', re.S)
+_SHAPE = re.compile(rb"<((?:[\w.-]+:)?)shape\b.*?</\1shape>", re.S)  # VML, any prefix (v:, ns0: …)
+_NOTE_ROW = re.compile(rb"(<((?:[\w.-]+:)?)Row>)(\d+)(</\2Row>)")
+_ANCHOR = re.compile(rb"(<((?:[\w.-]+:)?)Anchor>)([^<]*)(</\2Anchor>)")
+
+
+def _filled_cells(part: BinaryIO, filled: set[int]) -> dict[tuple[int, int], int]:
+    """(row, column) → format of each cell of a worksheet part whose format has a fill, read ``CHUNK`` bytes at a time."""
+    found = {}
+    buffer = b""
+    while chunk := part.read(CHUNK):
+        buffer += chunk
+        limit = buffer.rfind(b">") + 1
+        for m in _CELL_TAG.finditer(buffer, 0, limit):
+            style = _CELL_STYLE.search(m.group(1))
+            if style and int(style.group(1)) in filled:
+                at = _CELL_AT.search(m.group(1))
+                if at:
+                    found[(int(at.group(2)), column_number(at.group(1).decode()))] = int(style.group(1))
+        buffer = buffer[limit:]
+    return found
+
+
+def read_marks(source, sheets) -> dict[str, SheetMarks]:
+    """The fills and comments of the worksheets named in ``sheets`` (streamed: the cells' formats
+    are scanned, never loaded as a whole)."""
+    out = {}
+    with zipfile.ZipFile(source) as src:
+        parts = sheet_parts(src)
+        styles = Styles(src.read(STYLES_PART)) if STYLES_PART in src.NameToInfo else None
+        for name in sheets:
+            part = parts.get(name)
+            if part is None or part not in src.NameToInfo:
+                continue
+            with src.open(part) as fh:
+                fills = _filled_cells(fh, styles.filled) if styles and styles.filled else {}
+            marks = SheetMarks(fills, {})
+            folder, base = posixpath.split(part)
+            rels = posixpath.join(folder, "_rels", base + ".rels")
+            if rels in src.NameToInfo:
+                for rel in ET.fromstring(src.read(rels)):
+                    kind = rel.get("Type", "").rsplit("/", 1)[-1]
+                    if kind in _REL_TYPES and rel.get("TargetMode") != "External":
+                        target = rel.get("Target", "")
+                        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                        if target in src.NameToInfo:
+                            setattr(marks, _REL_TYPES[kind], target)
+            if marks.comments_part:
+                for comment in ET.fromstring(src.read(marks.comments_part)).iter(_MAIN + "comment"):
+                    at = _CELL_REF.fullmatch(comment.get("ref", ""))
+                    if at:
+                        marks.comments[(int(at.group(2)), column_number(at.group(1)))] = \
+                            "".join(t.text or "" for t in comment.iter(_MAIN + "t")).strip()
+            out[name] = marks
+    return out
+
+
+def move_comments(xml: bytes, moved: Callable[[int], int | None]) -> bytes:
+    """A comments part with each comment's row ``r`` changed to ``moved(r)`` (dropped when None)."""
+    def one(m):
+        row = moved(int(m.group(4)))
+        if row is None:
+            return b""
+        return b"<%scomment%s ref=\"%s%d\"%s</%scomment>" % (m.group(1), m.group(2), m.group(3), row, m.group(5), m.group(1))
+    return _COMMENT.sub(one, xml)
+
+
+def move_notes(vml: bytes, moved: Callable[[int], int | None]) -> bytes:
+    """The legacy VML drawing of comments with each note's row (0-based ``<x:Row>``, and its box's
+    anchor) moved like ``move_comments`` (dropped when None)."""
+    def one(m):
+        shape = m.group(0)
+        at = _NOTE_ROW.search(shape)
+        if at is None:
+            return shape
+        row = moved(int(at.group(3)) + 1)
+        if row is None:
+            return b""
+        shift = row - 1 - int(at.group(3))
+        shape = _NOTE_ROW.sub(lambda n: n.group(1) + str(row - 1).encode() + n.group(4), shape)
+
+        def anchor(n):
+            parts = [p.strip() for p in n.group(3).decode().split(",")]
+            if len(parts) == 8 and all(p.lstrip("-").isdigit() for p in parts):
+                parts[2], parts[6] = str(max(0, int(parts[2]) + shift)), str(max(0, int(parts[6]) + shift))
+            return n.group(1) + ", ".join(parts).encode() + n.group(4)
+        return _ANCHOR.sub(anchor, shape)
+    return _SHAPE.sub(one, vml)
 
 
 def rewrite(source, target, edits: dict[str, SheetRows], patches: dict[str, Callable[[bytes], bytes]] | None = None) -> None:

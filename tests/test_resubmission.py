@@ -1,0 +1,106 @@
+"""17.6: a resubmission keeps the 信用办's own marks — a 核查意见 typed in a column it added, a
+fill, a comment — on the replacing row of the same natural key; marks of a record the unit no
+longer sends go to 历史版本 with the old row; the summary lists what happened."""
+
+import datetime as dt
+import json
+
+import openpyxl
+from lo import convert
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from runcli import run
+from test_collect import AS_OF, PERIOD, UNITS, eml, master_rows, office, rows_for  # noqa: F401  (the fixture)
+
+from credit_macros.build.master import MASTER_NAME
+from credit_macros.demo import unit_workbook
+from credit_macros.io.read import read_grids
+
+BUILD = UNITS[0]
+KEY = "水用户信息(户名 户号)"  # 水费's natural key, column C
+YELLOW = "FFFFFF00"
+
+
+def send(folder, config, name, rows, when):
+    return eml(folder, name, BUILD, f"开发建设部_{PERIOD}.xlsx", unit_workbook(BUILD, PERIOD, config, {"水费": rows}), when)
+
+
+def history_rows(folder) -> list[list]:
+    """历史版本's rows below the header, trailing empty cells dropped."""
+    out = []
+    for row in read_grids(folder / MASTER_NAME)["历史版本"][1:]:
+        row = list(row)
+        while row and row[-1] in ("", None):
+            row.pop()
+        if row:
+            out.append(row)
+    return out
+
+
+def collect_json(folder, source):
+    code, out, err = run("--config", folder / "config.toml", "collect", folder / MASTER_NAME, source, "--as-of", AS_OF, "--json")
+    assert code == 0 and not err, err
+    return json.loads(out)
+
+
+def test_office_marks_follow_the_record_on_resubmission(office, tmp_path):
+    folder, config = office
+    first = rows_for(BUILD, "水费", 3, seed=5)
+    collect_json(folder, send(folder, config, "1.eml", first, dt.datetime(2026, 2, 1, 9)))
+    master = folder / MASTER_NAME
+
+    # the office annotates the master in Excel: a column 核查意见 right of the provenance, a fill, comments
+    wb = openpyxl.load_workbook(master)
+    ws = wb["水费"]
+    assert [ws.cell(r, 3).value for r in (2, 3, 4)] == [row[2] for row in first]
+    ws["L1"], ws["L2"], ws["L3"] = "核查意见", "已电话核实", "户号待核"
+    ws["C2"].fill = PatternFill("solid", fgColor=YELLOW)
+    ws["D3"].comment = Comment("请核对缴费明细", "信用办")
+    ws["D4"].comment = Comment("该户已销户？", "信用办")
+    wb.save(master)
+
+    # resubmission: the first two records again (other order, corrected values), the third one gone, a new one
+    again = rows_for(BUILD, "水费", 2, seed=6)
+    second = [[*again[0][:2], first[1][2], *again[0][3:]], [*again[1][:2], first[0][2], *again[1][3:]],
+              rows_for(BUILD, "水费", 1, seed=7)[0]]
+    result = collect_json(folder, send(folder, config, "2.eml", second, dt.datetime(2026, 2, 2, 9)))
+
+    wb = openpyxl.load_workbook(master)
+    ws = wb["水费"]
+    assert [[ws.cell(r, c).value for c in range(1, 8)] for r in (2, 3, 4)] == second
+    assert [ws.cell(r, 12).value for r in (1, 2, 3, 4)] == ["核查意见", "户号待核", "已电话核实", None]
+    assert [ws.cell(r, 3).fill.fgColor.rgb for r in (2, 3, 4)] == ["00000000", YELLOW, "00000000"]
+    assert {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment} == {"D2": "请核对缴费明细"}
+    # 历史版本: A–G who and when, H–N the old row's 7 template values, O the marks that did not follow it
+    assert [h[:7] + [h[7:14]] + h[14:] for h in history_rows(folder)] == [
+        ["水费", BUILD, PERIOD, f"开发建设部_{PERIOD}.xlsx", dt.datetime(2026, 2, 1, 9), dt.datetime(2026, 2, 2, 9),
+         f"开发建设部_{PERIOD}.xlsx", old] + (["信用办标注：D4 批注“该户已销户？”"] if i == 2 else []) for i, old in enumerate(first)]
+    assert [(n["row"], n["marks"], n["kept"]) for n in result["annotations"]] == [
+        (2, ["核查意见：已电话核实", "C2 单元格底色"], True),
+        (3, ["核查意见：户号待核", "D3 批注“请核对缴费明细”"], True),
+        (4, ["D4 批注“该户已销户？”"], False)]
+    assert result["annotations"][2]["key"] == f"「{KEY}」{first[2][2]}"
+
+    # LibreOffice finds the moved comment where openpyxl does (comments part and VML drawing agree)
+    lo = openpyxl.load_workbook(convert(master, "xlsx", tmp_path / "lo"))["水费"]
+    assert {c.coordinate: c.comment.text.strip() for row in lo.iter_rows() for c in row if c.comment} == {"D2": "请核对缴费明细"}
+
+
+def test_summary_lists_the_marks_kept_and_moved(office):
+    folder, config = office
+    first = rows_for(BUILD, "水费", 2, seed=8)
+    collect_json(folder, send(folder, config, "1.eml", first, dt.datetime(2026, 2, 1, 9)))
+    master = folder / MASTER_NAME
+    wb = openpyxl.load_workbook(master)
+    ws = wb["水费"]
+    ws["L1"], ws["L2"], ws["L3"] = "核查意见", "属实", "不属实"
+    wb.save(master)
+    second = [[*rows_for(BUILD, "水费", 1, seed=9)[0][:2], first[0][2], *first[0][3:]]]
+    code, out, err = run("--config", folder / "config.toml", "collect", master, send(folder, config, "2.eml", second,
+                                                                                    dt.datetime(2026, 2, 2, 9)), "--as-of", AS_OF)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert f"    [信用办标注] 水费 原第2行（「{KEY}」{first[0][2]}）：核查意见：属实 —— 已随同一记录的新行保留" in lines
+    assert f"    [信用办标注] 水费 原第3行（「{KEY}」{first[1][2]}）：核查意见：不属实 —— 新报送中没有同一记录，已随旧行移入“历史版本”" in lines
+    assert [r["核查意见"] for r in master_rows(folder, "水费")] == ["属实"]
+    assert [h[14:] for h in history_rows(folder)] == [[], ["信用办标注：核查意见：不属实"]]
