@@ -37,6 +37,16 @@ def history_rows(folder) -> list[list]:
     return out
 
 
+def collected_and_annotated(folder, config, rows, annotate):
+    """The master after the unit's first submission of ``rows``, then ``annotate(水费 sheet)`` saved by the office."""
+    collect_json(folder, send(folder, config, "1.eml", rows, dt.datetime(2026, 2, 1, 9)))
+    master = folder / MASTER_NAME
+    wb = openpyxl.load_workbook(master)
+    annotate(wb["水费"])
+    wb.save(master)
+    return master
+
+
 def collect_json(folder, source):
     code, out, err = run("--config", folder / "config.toml", "collect", folder / MASTER_NAME, source, "--as-of", AS_OF, "--json")
     assert code == 0 and not err, err
@@ -46,18 +56,14 @@ def collect_json(folder, source):
 def test_office_marks_follow_the_record_on_resubmission(office, tmp_path):
     folder, config = office
     first = rows_for(BUILD, "水费", 3, seed=5)
-    collect_json(folder, send(folder, config, "1.eml", first, dt.datetime(2026, 2, 1, 9)))
-    master = folder / MASTER_NAME
 
-    # the office annotates the master in Excel: a column 核查意见 right of the provenance, a fill, comments
-    wb = openpyxl.load_workbook(master)
-    ws = wb["水费"]
-    assert [ws.cell(r, 3).value for r in (2, 3, 4)] == [row[2] for row in first]
-    ws["L1"], ws["L2"], ws["L3"] = "核查意见", "已电话核实", "户号待核"
-    ws["C2"].fill = PatternFill("solid", fgColor=YELLOW)
-    ws["D3"].comment = Comment("请核对缴费明细", "信用办")
-    ws["D4"].comment = Comment("该户已销户？", "信用办")
-    wb.save(master)
+    def annotate(ws):  # in Excel: a column 核查意见 right of the provenance, a fill, comments
+        assert [ws.cell(r, 3).value for r in (2, 3, 4)] == [row[2] for row in first]
+        ws["L1"], ws["L2"], ws["L3"] = "核查意见", "已电话核实", "户号待核"
+        ws["C2"].fill = PatternFill("solid", fgColor=YELLOW)
+        ws["D3"].comment = Comment("请核对缴费明细", "信用办")
+        ws["D4"].comment = Comment("该户已销户？", "信用办")
+    master = collected_and_annotated(folder, config, first, annotate)
 
     # resubmission: the first two records again (other order, corrected values), the third one gone, a new one
     again = rows_for(BUILD, "水费", 2, seed=6)
@@ -89,12 +95,10 @@ def test_office_marks_follow_the_record_on_resubmission(office, tmp_path):
 def test_summary_lists_the_marks_kept_and_moved(office):
     folder, config = office
     first = rows_for(BUILD, "水费", 2, seed=8)
-    collect_json(folder, send(folder, config, "1.eml", first, dt.datetime(2026, 2, 1, 9)))
-    master = folder / MASTER_NAME
-    wb = openpyxl.load_workbook(master)
-    ws = wb["水费"]
-    ws["L1"], ws["L2"], ws["L3"] = "核查意见", "属实", "不属实"
-    wb.save(master)
+
+    def annotate(ws):
+        ws["L1"], ws["L2"], ws["L3"] = "核查意见", "属实", "不属实"
+    master = collected_and_annotated(folder, config, first, annotate)
     second = [[*rows_for(BUILD, "水费", 1, seed=9)[0][:2], first[0][2], *first[0][3:]]]
     code, out, err = run("--config", folder / "config.toml", "collect", master, send(folder, config, "2.eml", second,
                                                                                     dt.datetime(2026, 2, 2, 9)), "--as-of", AS_OF)

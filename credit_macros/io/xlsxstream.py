@@ -447,7 +447,6 @@ class SheetMarks:
 
 
 _CELL_TAG = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)/?>")
-_CELL_STYLE = re.compile(rb'\ss="(\d+)"')
 _CELL_AT = re.compile(rb'\sr="([A-Z]+)(\d+)"')
 _REL_TYPES = {"comments": "comments_part", "vmlDrawing": "vml_part"}
 _COMMENT = re.compile(rb'<((?:[\w.-]+:)?)comment\b([^>]*?)\sref="([A-Z]+)(\d+)"(.*?)</\1comment>', re.S)
@@ -457,19 +456,31 @@ _ANCHOR = re.compile(rb"(<((?:[\w.-]+:)?)Anchor>)([^<]*)(</\2Anchor>)")
 
 
 def _filled_cells(part: BinaryIO, filled: set[int]) -> dict[tuple[int, int], int]:
-    """(row, column) → format of each cell of a worksheet part whose format has a fill, read ``CHUNK`` bytes at a time."""
-    found = {}
+    """(row, column) → format of each cell of a worksheet part whose format has a fill — other
+    than the formats its columns have by default (the template's) — read ``CHUNK`` bytes at a time."""
     buffer = b""
-    while chunk := part.read(CHUNK):
+    while (m := _SHEET_DATA.search(buffer)) is None:
+        chunk = part.read(CHUNK)
+        if not chunk:
+            return {}
         buffer += chunk
-        limit = buffer.rfind(b">") + 1
-        for m in _CELL_TAG.finditer(buffer, 0, limit):
-            style = _CELL_STYLE.search(m.group(1))
-            if style and int(style.group(1)) in filled:
-                at = _CELL_AT.search(m.group(1))
-                if at:
-                    found[(int(at.group(2)), column_number(at.group(1).decode()))] = int(style.group(1))
-        buffer = buffer[limit:]
+    own = set(column_styles(buffer[: m.start()]).values())
+    wanted = [(xf, b' s="%d"' % xf) for xf in sorted(filled - own)]  # fills are rare: look for them only (bytes.find)
+    found = {}
+    while wanted:
+        limit = buffer.rfind(b">") + 1  # a tag cut by the chunk waits for the next one
+        for xf, needle in wanted:
+            at = buffer.find(needle, 0, limit)
+            while at >= 0:
+                cell = _CELL_TAG.match(buffer, buffer.rfind(b"<", 0, at))
+                ref = _CELL_AT.search(cell.group(1)) if cell else None  # a row's own style is not a cell's
+                if ref:
+                    found[(int(ref.group(2)), column_number(ref.group(1).decode()))] = xf
+                at = buffer.find(needle, at + len(needle), limit)
+        chunk = part.read(CHUNK)
+        if not chunk:
+            break
+        buffer = buffer[limit:] + chunk
     return found
 
 
