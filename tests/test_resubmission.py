@@ -108,3 +108,29 @@ def test_summary_lists_the_marks_kept_and_moved(office):
     assert f"    [信用办标注] 水费 原第3行（「{KEY}」{first[1][2]}）：核查意见：不属实 —— 新报送中没有同一记录，已随旧行移入“历史版本”" in lines
     assert [r["核查意见"] for r in master_rows(folder, "水费")] == ["属实"]
     assert [h[14:] for h in history_rows(folder)] == [[], ["信用办标注：核查意见：不属实"]]
+
+
+def test_marks_of_other_units_rows_move_with_them(office):
+    """When 开发建设部 resubmits 行政奖励, the rows of 财政金融部 below its rows move up: their fill
+    and comment move with them, never staying on the row that now holds another record."""
+    folder, config = office
+    finance = UNITS[1]
+    mine, theirs = rows_for(BUILD, "行政奖励", 2, seed=10), rows_for(finance, "行政奖励", 2, seed=11)
+
+    def book(unit, rows):
+        return unit_workbook(unit, PERIOD, config, {"行政奖励": rows})
+    collect_json(folder, eml(folder, "1.eml", BUILD, "开发建设部.xlsx", book(BUILD, mine), dt.datetime(2026, 2, 1, 9)))
+    collect_json(folder, eml(folder, "2.eml", finance, "财政金融部.xlsx", book(finance, theirs), dt.datetime(2026, 2, 1, 10)))
+    master = folder / MASTER_NAME
+    wb = openpyxl.load_workbook(master)
+    ws = wb["行政奖励"]
+    assert [ws.cell(r, 7).value for r in (2, 3, 4, 5)] == [row[6] for row in mine + theirs]  # G: 认定文书号
+    ws["A4"].fill = PatternFill("solid", fgColor=YELLOW)
+    ws["B5"].comment = Comment("代码已核", "信用办")
+    wb.save(master)
+    collect_json(folder, eml(folder, "3.eml", BUILD, "开发建设部.xlsx", book(BUILD, rows_for(BUILD, "行政奖励", 2, seed=12)),
+                             dt.datetime(2026, 2, 2, 9)))
+    ws = openpyxl.load_workbook(master)["行政奖励"]
+    assert [ws.cell(r, 7).value for r in (2, 3)] == [row[6] for row in theirs]
+    assert [ws.cell(r, 1).fill.fgColor.rgb for r in (2, 3, 4, 5)] == [YELLOW, "00000000", "00000000", "00000000"]
+    assert {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment} == {"B3": "代码已核"}
