@@ -7,8 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
-import stdnum.cn.ric as ric
-import stdnum.cn.uscc as uscc
+from livebook import CODE, WRONG, good_row, put_row, with_value
 from lo import convert, needs_soffice
 
 from credit_macros import catalogue
@@ -22,30 +21,6 @@ from credit_macros.validate import validate_grids
 
 CONFIG = load_config(None)
 UNIT = "发展和经济运行部"  # reports 行政裁决, 行政强制, 行政确认, 行政检查, 行政奖励
-CODE = "91610000" + "MA6TG1234"
-CODE += uscc.calc_check_digit(CODE)
-WRONG = CODE[:-1] + ("0" if CODE[-1] != "0" else "1")
-PERSON = "610102199001011234"[:17]
-PERSON += ric.calc_check_digit(PERSON + "0")
-
-
-def _good_row(template) -> list:
-    """One row ``check`` and the layer find nothing in."""
-    values = {"text": "某某", "uscc": CODE, "party_code": CODE, "id_number": PERSON, "yesno": "是", "number": 3,
-              "date": dt.date(2025, 3, 3), "phone": "13912345678"}
-    row = []
-    for column in template.columns:
-        if column.type == "enum":
-            row.append({"行政相对人类别": "法人及非法人组织", "证件类型": "身份证"}.get(column.enum)
-                       or (catalogue.enum_values(column.enum, CONFIG) or ["自由填写"])[0])
-        else:
-            row.append(values[column.type])
-    return row
-
-
-def _put_row(ws, row: int, values: list) -> None:
-    for c, value in enumerate(values, start=1):
-        ws.cell(row, c, value)
 
 
 def _summary(path, sheet) -> list[list]:
@@ -71,10 +46,10 @@ def test_unit_book_summary_counts_the_bad_cells(tmp_path):
     wb = build_unit_book(UNIT, "2026-01", CONFIG)
     ruling = catalogue.template("行政裁决")
     ws = wb[ruling.sheet]
-    good = _good_row(ruling)
-    _put_row(ws, 2, good)
-    _put_row(ws, 3, [WRONG if c.name == "裁决机关代码" else v for c, v in zip(ruling.columns, good)])  # 1 error
-    _put_row(ws, 4, [" " + CODE if c.name == "数据来源单位代码" else v for c, v in zip(ruling.columns, good)])  # 1 warning
+    good = good_row(ruling, CONFIG)
+    put_row(ws, 2, good)
+    put_row(ws, 3, with_value(ruling, good, "裁决机关代码", WRONG))  # 1 error
+    put_row(ws, 4, with_value(ruling, good, "数据来源单位代码", " " + CODE))  # 1 warning
     wb["行政检查"].cell(7, 1, "只填了名称")  # 10 required cells empty
     path = tmp_path / "unit.xlsx"
     wb.save(path)
@@ -90,9 +65,8 @@ def test_blank_summary_says_ready_when_only_warnings_are_left(tmp_path):
     template = catalogue.template("科技研发")
     wb = build_blank(template, CONFIG)
     ws = wb[template.sheet]
-    good = _good_row(template)
-    _put_row(ws, 2, good)
-    _put_row(ws, 3, ["某某", CODE.replace("9", "９", 1), "否", None])  # full-width digit: a warning
+    put_row(ws, 2, good_row(template, CONFIG))
+    put_row(ws, 3, ["某某", CODE.replace("9", "９", 1), "否", None])  # full-width digit: a warning
     path = tmp_path / "blank.xlsx"
     wb.save(path)
     result = convert(path, "xlsx", tmp_path / "lo")

@@ -361,12 +361,11 @@ def row_formulas(template: Template, row: int, config, lists: dict[str, str]) ->
     first, *rest = _pack(segments) or [['""']]
     start = width + 2 + len(aux_cols) + len(dates)
     rest_refs = [f"{get_column_letter(start + i)}{row}" for i in range(len(rest))]
-    last = get_column_letter(width)
-    problems = f'=IF(COUNTA(A{row}:{last}{row})=0,"",' + "&".join(first + rest_refs) + ")"
-    values = ["=" + (date_serial(refs[col.name], texts[col.name]) if col.type == "date" else _clean(refs[col.name]))
-              for col in aux_cols]
-    return ([problems] + values + ["=" + date_text(refs[col.name]) for col in dates]
-            + ["=" + "&".join(group) for group in rest])
+    unless_blank = f'=IF(COUNTA(A{row}:{get_column_letter(width)}{row})=0,"",'  # a blank row costs one COUNTA a cell
+    values = [date_serial(refs[col.name], texts[col.name]) if col.type == "date" else _clean(refs[col.name]) for col in aux_cols]
+    return [unless_blank + formula + ")" for formula in ["&".join(first + rest_refs), *values,
+                                                          *(date_text(refs[col.name]) for col in dates),
+                                                          *("&".join(group) for group in rest)]]
 
 
 class SharedFormula(ArrayFormula):

@@ -55,8 +55,9 @@ def metadata_rows(unit: str, period: str, config) -> list[tuple[str, str]]:
     return [("单位", unit), ("报送期", period), ("模板版本", template_version()), ("报送期限", describe(due))]
 
 
-def build_unit_book(unit: str, period: str, config) -> Workbook | None:
-    """The unit's workbook for ``period`` ("YYYY-MM"), or None when the unit reports no template."""
+def build_unit_book(unit: str, period: str, config, live_rows: int = live_check.UNIT_ROWS) -> Workbook | None:
+    """The unit's workbook for ``period`` ("YYYY-MM"), or None when the unit reports no template;
+    the live check layer on each template sheet's first ``live_rows`` rows (0: none)."""
     keys = tasklib.unit_templates(unit)
     if not keys:
         return None
@@ -79,9 +80,10 @@ def build_unit_book(unit: str, period: str, config) -> Workbook | None:
         template = catalogue.template(key)
         ws = wb.create_sheet(template.sheet)
         first = write_template_sheet(ws, template, config, lists, unit=unit)
-        problems[template.sheet] = live_check.add_live_layer(ws, template, config, lists.ranges, first, live_check.UNIT_ROWS)
+        if live_rows:
+            problems[template.sheet] = live_check.add_live_layer(ws, template, config, lists.ranges, first, live_rows)
         protect(ws, template)
-    below = live_check.write_summary(info, len(rows) + 5, problems, live_check.UNIT_ROWS)
+    below = live_check.write_summary(info, len(rows) + 5, problems, live_rows) if live_rows else len(rows) + 4
     for r, line in enumerate(guide_lines(config)[1:], start=below + 1):
         put(info, r, 1, line).alignment = styles.WRAP_TOP
     meta = wb.create_sheet(META_SHEET)
