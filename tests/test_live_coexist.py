@@ -88,9 +88,9 @@ def test_in_place_and_clear_keep_values_layer_and_protection(tmp_path):
     code, findings, err = _check(book, "--in-place")
     assert code == 1 and len(findings) == 2, err
     wb = openpyxl.load_workbook(book)
-    marked = [(s, ref) for s, ref, *_ in wb[OWN_SHEETS[1]].iter_rows(min_row=2, values_only=True)]
-    assert marked == [("行政裁决", BAD_CELL), ("行政裁决", "P4")]  # the clerk's cells, never 本行问题
     ws = wb[RULING.sheet]
+    noted = [c.coordinate for ws_ in wb.worksheets for row in ws_.iter_rows() for c in row if c.comment]
+    assert noted == [BAD_CELL, "P4"]  # the clerk's cells carry the notes, never 本行问题 or a helper cell
     assert ws.protection.sheet and ws["A1"].protection.locked and ws.cell(1, WIDTH + 1).value == LIVE_COLUMN
     assert (_values(book), _layer(book)) == (typed, layer)
     recalculated = openpyxl.load_workbook(convert(book, "xlsx", tmp_path / "lo"), data_only=True)[RULING.sheet]
