@@ -9,8 +9,11 @@ Measured side by side in one run, on the same generated file:
 * frictionless    frictionless-py validating equivalent rules (types, required, enum
                   constraints, USCC / ID patterns, unique 文书号) on the same xlsx; target ≥ 10 × check
 * openpyxl        load + save of the file (the floor for anything that writes an xlsx)
-* check --in-place  read + validate + mark + save, target ≤ 4 × calamine (issue 16.1; today
-                  it still loads and saves with openpyxl, so it is also compared with that)
+* check --in-place  read + validate + mark + save through the streaming package writer
+                  (``io.filemarks``: only the marked rows, styles, notes and our two sheets are
+                  written, every other part copied still compressed), target ≤ 4 × calamine
+                  (issue 16.1; ~29 × while it loaded and saved with openpyxl, which is still
+                  printed for comparison)
 
 Usage: ``python benchmarks/bench_check.py [--rows N] [--dir DIR] [--repeat N] [--skip-frictionless]``
 (frictionless comes with ``pip install ".[bench]"``). The data

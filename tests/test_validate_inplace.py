@@ -7,9 +7,12 @@ from __future__ import annotations
 import pytest
 from messy import USER_FILL, build_messy, snapshot
 from openpyxl import load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from openpyxl.xml.functions import tostring
 
 from credit_macros.config import load_config
-from credit_macros.io.filemarks import BOOK_SHEET, RESULT_SHEET, apply_marks, clear_marks
+from credit_macros.io.filemarks import BOOK_SHEET, EARLIER_HEADER, ORIGINAL_NOTE, RESULT_SHEET, apply_marks, clear_marks
 from credit_macros.io.read import read_book
 from credit_macros.validate import validate_grids
 from credit_macros.validate.marks import AUTHOR
@@ -129,3 +132,23 @@ def test_a_clean_file_gets_no_marks_and_loses_stale_ones(messy, tmp_path):
     assert report.findings == [] and marks_of(messy.path) == {}
     assert results_of(messy.path)[3][:5] == ("行政奖励", "附件5 行政奖励信息模板", 1, 0, 0)
 
+
+
+def test_marks_of_the_earlier_openpyxl_writer_are_cleared_too(messy):
+    """Files marked before the streaming writer carry its record (a fill's XML and a note's text
+    per cell, no marker): clear and check take those marks out, too."""
+    before = snapshot(messy.path)
+    wb = load_workbook(messy.path)
+    cell = wb["强制台账"]["T3"]
+    original_fill = tostring(cell.fill.to_tree()).decode()
+    cell.fill = PatternFill("solid", fgColor=CONFIG["colors"]["error"])
+    cell.comment = Comment("【信用台账助手·错误】\n第3行：代码错误" + ORIGINAL_NOTE + cell.comment.text, AUTHOR)
+    book = wb.create_sheet(BOOK_SHEET)
+    book.sheet_state = "hidden"
+    book.append(EARLIER_HEADER)
+    book.append(["强制台账", "T3", CONFIG["colors"]["error"], original_fill, "请复核", "王五", 144, 79])
+    wb.create_sheet(RESULT_SHEET)["A1"] = "信用台账助手 校验结果：错误 1 处，警告 0 处。"
+    wb.save(messy.path)
+    assert clear_marks(messy.path) is not None
+    assert snapshot(messy.path)["强制台账"]["cells"]["T3"] == before["强制台账"]["cells"]["T3"]
+    assert snapshot(messy.path)["sheets"] == before["sheets"]

@@ -51,6 +51,8 @@ MARKER = "信用台账助手·校验标记：本表记录 check --in-place 改�
 BOOK_HEADER = ("类别", "工作表或部件", "单元格", "标记颜色", "原样", "现样", "原批注", "原批注图形", "原填充", "原批注作者")
 CELL, SHEET, PART, REL, DRAWING, AUTHOR_ADDED, VML_TYPE, STYLE, NAMES = (
     "单元格", "工作表", "新建部件", "关系", "批注图形", "批注作者", "VML类型", "样式", "名称表")
+# the record of the earlier, openpyxl-based writer: each cell's original fill (XML) and note text
+EARLIER_HEADER = ("工作表", "单元格", "标记颜色", "原填充", "原批注", "原批注作者", "原批注宽", "原批注高")
 ABSENT, NO_ROW = "无", "无行"  # 原样 of a cell the sheet did not have (in a row it had / did not have)
 ORIGINAL_NOTE = "\n——原批注——\n"
 LINK_COLOUR = "0563C1"
@@ -60,7 +62,7 @@ FOOTER = "&amp;L&amp;A&amp;R第 &amp;P 页 / 共 &amp;N 页"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 TYPES = "[Content_Types].xml"
-WORKBOOK, WORKBOOK_RELS = "xl/workbook.xml", "xl/_rels/workbook.xml.rels"
+WORKBOOK = "xl/workbook.xml"
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_CONTENT = "application/vnd.openxmlformats-officedocument.vmlDrawing"
@@ -311,6 +313,8 @@ def _read_record(package: _Package, parts: dict[str, str]) -> _Record | None:
     except (ET.ParseError, UnicodeDecodeError, KeyError, TypeError):
         values = {}
     if values.get(1, {}).get(1) != MARKER:
+        if tuple(values.get(1, {}).get(c, "") for c in range(1, len(EARLIER_HEADER) + 1)) == EARLIER_HEADER:
+            return _earlier_record(values, parts)
         return _Record(forged=True)
     record = _Record()
     for r in sorted(values)[2:] if len(values) > 2 else ():
@@ -335,6 +339,19 @@ def _read_record(package: _Package, parts: dict[str, str]) -> _Record | None:
             record.names = "" if orig == ABSENT else orig
         elif kind == STYLE and orig and mark:
             record.styles.append((orig, mark, note))
+    return record
+
+
+def _earlier_record(values: dict[int, dict[int, str]], parts: dict[str, str]) -> _Record:
+    """The record the earlier, openpyxl-based writer left (``EARLIER_HEADER``), as ours: its
+    校验结果 goes, each marked cell gets its fill and note back (by colour and author: that
+    writer renumbered everything when it saved)."""
+    record = _Record(sheets=[RESULT_SHEET] if RESULT_SHEET in parts else [])
+    for r in sorted(values)[1:]:
+        sheet, ref, colour, fill, note, author = (values[r].get(c, "") for c in range(1, 7))
+        if sheet in parts and re.fullmatch(r"[A-Z]{1,3}\d{1,7}", ref) and re.fullmatch(r"[0-9A-F]{6}", colour):
+            element = _comment_xml(ref, 0, note).decode() if note else ""
+            record.cells[(sheet, ref)] = (colour, "", "-", element, "", fill, author)
     return record
 
 
@@ -495,6 +512,19 @@ def _comment_text(element: bytes) -> str:
 def _authors(comments: bytes) -> list[str]:
     m = _AUTHORS.search(comments)
     return [_unescape(a.group(1) or b"") for a in _AUTHOR.finditer(m.group(2) or b"")] if m else []
+
+
+def _add_authors(comments: bytes, names: list[str]) -> bytes:
+    """``comments`` with ``names`` appended to its ``<authors>``."""
+    m = _AUTHORS.search(comments)
+    if not names or m is None:
+        return comments
+    prefix = m.group(1)
+    entries = b"".join(b"<%sauthor>%s</%sauthor>" % (prefix, text(n).encode(), prefix) for n in names)
+    whole = m.group(0)
+    new = (b"<%sauthors>%s</%sauthors>" % (prefix, entries, prefix) if whole.endswith(b"/>")
+           else whole[: whole.rindex(b"</")] + entries + whole[whole.rindex(b"</"):])
+    return comments[: m.start()] + new + comments[m.end():]
 
 
 def _author_of(comment: bytes, names: list[str]) -> str:
@@ -694,17 +724,20 @@ class _Marking:
         shapes = _shapes_at(notes.vml) if notes.vml is not None else {}
         edits_c, edits_v = [], []
         names = _authors(notes.comments)
+        known = len(names)
         for (s, ref), (_colour, _orig, _mark, note, shape, _fill, author) in self.old.cells.items():
             if s != sheet or not _ours(notes, comments.get(ref)):
                 continue
             element = note.encode()
-            if note and author in names and _author_of(element, names) != author:  # authors renumbered by an office program
+            if note and _author_of(element, names) != author:  # authors renumbered by an office program
+                if author not in names:
+                    names.append(author)
                 element = _AUTHOR_ID.sub(b' authorId="%d"' % names.index(author), element, count=1)
             edits_c.append((comments[ref], element))
             row, col = _split(ref)
             if (row, col - 1) in shapes:
                 edits_v.append((shapes[(row, col - 1)], shape.encode()))
-        notes.comments = _splice(notes.comments, edits_c)
+        notes.comments = _add_authors(_splice(notes.comments, edits_c), names[known:])
         if notes.vml is not None:
             notes.vml = _splice(notes.vml, edits_v)
         self._keep_notes(notes)
@@ -757,19 +790,11 @@ class _Marking:
                 package.put(TYPES, types[:close] + _VML_DEFAULT + types[close:])
                 self.record.vml_type = True
         if notes.author is None:
-            names = _authors(notes.comments)
-            m = _AUTHORS.search(notes.comments)
-            if m is None:
+            if _AUTHORS.search(notes.comments) is None:
                 raise UserError(f"文件 {self.path.name} 中工作表「{sheet}」的批注部件缺少作者列表，无法写入标记，原文件未改动。"
                                 "请用 Excel 打开后另存为 .xlsx 再试。")
-            prefix = m.group(1)
-            entry = b"<%sauthor>%s</%sauthor>" % (prefix, text(AUTHOR).encode(), prefix)
-            if m.group(0).endswith(b"/>"):
-                new = b"<%sauthors>%s</%sauthors>" % (prefix, entry, prefix)
-            else:
-                new = m.group(0)[: -len(b"</" + prefix + b"authors>")] + entry + b"</" + prefix + b"authors>"
-            notes.comments = notes.comments[: m.start()] + new + notes.comments[m.end():]
-            notes.author = len(names)
+            notes.author = len(_authors(notes.comments))
+            notes.comments = _add_authors(notes.comments, [AUTHOR])
             if notes.comments_part not in self.record.parts:
                 self.record.authors.append(notes.comments_part)
         if notes.next_shape == 0:
