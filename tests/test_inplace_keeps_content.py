@@ -17,6 +17,7 @@ import zlib
 
 import pytest
 import xlsxwriter
+from lo import convert, needs_soffice
 from messy import ORG_CODE
 from openpyxl import load_workbook
 from runcli import run
@@ -221,3 +222,33 @@ def test_clear_never_deletes_a_sheet_of_the_users_named_like_ours(tmp_path):
     code, _, err = run("check", path, "--in-place", "--as-of", "2023-07-15")
     assert code == 2 and path.read_bytes() == data
     assert f"已有名为「{RESULT_SHEET}」的工作表，但不是 check --in-place 生成的" in err
+
+
+@needs_soffice
+def test_an_office_program_reads_the_marks_and_after_it_saved_check_and_clear_still_restore(rich, tmp_path):
+    """LibreOffice opens the marked workbook as the clerk would: our fill, note, links and page
+    setup are there. After it saved the file (renumbering every part), checking again and
+    clearing still give the user's own note and fill back and take our sheets out."""
+    assert run("check", rich, "--in-place", "--as-of", "2023-07-15")[0] == 1
+    saved = convert(rich, "xlsx", tmp_path / "lo")
+    wb = load_workbook(saved)
+    b2 = wb["科技研发"]["B2"]
+    assert b2.comment.text.startswith("【信用台账助手·错误】") and b2.comment.text.endswith("代码是从营业执照上抄的")
+    assert b2.fill.fgColor.rgb[-6:] == "FFC7CE"
+    results = wb[RESULT_SHEET]
+    links = {c.coordinate: c.hyperlink.location for row in results.iter_rows() for c in row if c.hyperlink}
+    assert sorted(links.values()) == ["'科技研发'!B2", "'科技研发二'!B3", "'科技研发二'!C3"]
+    assert results.page_setup.orientation == "landscape" and results.page_setup.paperSize in (9, "9")
+    assert results.page_setup.fitToWidth in (1, "1") and results.sheet_properties.pageSetUpPr.fitToPage
+    assert results.print_title_rows is not None and "&P" in results.oddFooter.right.text
+    assert wb[BOOK_SHEET].sheet_state == "hidden"
+
+    assert run("check", saved, "--in-place", "--as-of", "2023-07-15")[0] == 1
+    code, _, err = run("clear", saved)
+    assert code == 0, err
+    wb = load_workbook(saved)
+    assert wb.sheetnames == ["科技研发", "科技研发二", "选项"]
+    b2 = wb["科技研发"]["B2"]
+    assert (b2.comment.text, b2.comment.author) == ("代码是从营业执照上抄的", "王五")
+    assert b2.fill.fill_type is None and wb["科技研发二"]["C3"].fill.fill_type is None
+    assert wb["科技研发"]["A1"].fill.fgColor.rgb[-6:] == "DDEBF7"  # the header's own fill never changed

@@ -30,6 +30,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -43,14 +44,14 @@ from credit_macros.io.xlsxstream import (STYLES_PART, RowWriter, Styles, column_
                                          edit_rows, repack, text)
 from credit_macros.safeio import atomic_write, refuse_if_locked, refuse_if_read_only, target_of
 from credit_macros.validate.findings import ERROR, WARNING, Report, result_rows
-from credit_macros.validate.marks import AUTHOR, marks_from
+from credit_macros.validate.marks import AUTHOR, NOTE_TAG, marks_from
 from credit_macros.validate.rules import OWN_SHEETS
 
 RESULT_SHEET, BOOK_SHEET = OWN_SHEETS
 MARKER = "信用台账助手·校验标记：本表记录 check --in-place 改动过的单元格和部件，clear 与再次校验据此恢复原样，请勿修改"
 BOOK_HEADER = ("类别", "工作表或部件", "单元格", "标记颜色", "原样", "现样", "原批注", "原批注图形", "原填充", "原批注作者")
-CELL, SHEET, PART, REL, DRAWING, AUTHOR_ADDED, VML_TYPE, STYLE, NAMES = (
-    "单元格", "工作表", "新建部件", "关系", "批注图形", "批注作者", "VML类型", "样式", "名称表")
+CELL, SHEET, PART, REL, DRAWING, AUTHOR_ADDED, VML_TYPE, STYLE, NAMES, CHECK = (
+    "单元格", "工作表", "新建部件", "关系", "批注图形", "批注作者", "VML类型", "样式", "名称表", "校验值")
 # the record of the earlier, openpyxl-based writer: each cell's original fill (XML) and note text
 EARLIER_HEADER = ("工作表", "单元格", "标记颜色", "原填充", "原批注", "原批注作者", "原批注宽", "原批注高")
 ABSENT, NO_ROW = "无", "无行"  # 原样 of a cell the sheet did not have (in a row it had / did not have)
@@ -263,6 +264,7 @@ class _Record:
     styles: list[tuple[str, str, str]] = field(default_factory=list)  # (open tag before, open tag after, appended)
     names: str | None = None  # the workbook's <definedNames> before we added print titles ("" when it had none)
     forged: bool = False  # a 「_校验标记」 without our marker: nothing in it is trusted, marking replaces it
+    checks: list[tuple[str, str]] = field(default_factory=list)  # (part we wrote, its CRC-32 in hex)
 
     def rows(self) -> list[list]:
         rows = [[MARKER], list(BOOK_HEADER)]
@@ -273,6 +275,7 @@ class _Record:
         rows += [[AUTHOR_ADDED, part] for part in self.authors]
         rows += [[VML_TYPE, "vml"]] if self.vml_type else []
         rows += [[NAMES, "", "", "", self.names or ABSENT]] if self.names is not None else []
+        rows += [[CHECK, part, crc] for part, crc in self.checks]
         rows += [[STYLE, "", "", "", before, after, added] for before, after, added in self.styles]
         rows += [[CELL, sheet, ref, *entry] for (sheet, ref), entry in self.cells.items()]
         return rows
@@ -339,6 +342,8 @@ def _read_record(package: _Package, parts: dict[str, str]) -> _Record | None:
             record.names = "" if orig == ABSENT else orig
         elif kind == STYLE and orig and mark:
             record.styles.append((orig, mark, note))
+        elif kind == CHECK and name and re.fullmatch(r"[0-9a-f]{8}", ref):
+            record.checks.append((name, ref))
     return record
 
 
@@ -581,10 +586,14 @@ def _closing(data: bytes, name: bytes) -> bytes:
 
 
 def _ours(notes: _Notes, comment: re.Match | None) -> bool:
-    if comment is None or notes.author is None:
+    """Whether a note is one of ours: by its author, or by the tag it starts with (an office
+    program may drop the author when it saves)."""
+    if comment is None:
         return False
     author = _AUTHOR_ID.search(comment.group(0))
-    return author is not None and int(author.group(1)) == notes.author
+    if author is not None and notes.author is not None and int(author.group(1)) == notes.author:
+        return True
+    return _comment_text(comment.group(0)).startswith(NOTE_TAG.split("{")[0])
 
 
 # ---------------------------------------------------------------- one marking or clearing
@@ -633,6 +642,8 @@ class _Marking:
             self.plan(sheet).restore.setdefault(row, {})[col] = entry
         for sheet in {s for s, _ in old.cells}:
             self._unnote(sheet)
+        if not self._intact():  # an office program saved the file: its parts are its own now, only our notes go
+            return self._forget()
         for part, rid in old.drawings:
             sheet = next((s for s, p in self.parts.items() if p == part), None)
             if sheet is not None:
@@ -651,11 +662,24 @@ class _Marking:
                 package.drop_override(part)
         if old.vml_type and not any(n.lower().endswith(".vml") and package.exists(n) for n in package.archive.namelist()):
             package.put(TYPES, package.read(TYPES).replace(_VML_DEFAULT, b"", 1))
-        self.styles_xml = _unstyle(self.styles_xml, old)
-        for name in dict.fromkeys([*old.sheets, BOOK_SHEET]):
+        self._forget()
+
+    def _intact(self) -> bool:
+        """Whether every part we wrote is still as we left it (no office program saved the file since)."""
+        infos = self.package.archive.NameToInfo
+        return bool(self.old.checks) and all(part in infos and f"{infos[part].CRC:08x}" == crc for part, crc in self.old.checks)
+
+    def _forget(self) -> None:
+        self.styles_xml = _unstyle(self.styles_xml, self.old)
+        for name in dict.fromkeys([*self.old.sheets, BOOK_SHEET]):
             del self.parts[name]
         for plan in self.plans.values():
             plan.notes = None  # read again: the parts changed
+
+    def sealed(self) -> list[list]:
+        """Our record's rows, with the CRC-32 of each part we wrote (to know later whether they are still as we left them)."""
+        self.record.checks = [(part, f"{zlib.crc32(data):08x}") for part, data in self.package.parts.items() if data is not None]
+        return self.record.rows()
 
     def _drop_sheet(self, name: str) -> None:
         """Remove our sheet ``name`` from the workbook: its entry, print titles, relationship, part."""
@@ -906,7 +930,7 @@ class _Marking:
         package.put(WORKBOOK, workbook)
         plain = Styles(self.styles_xml)
         new_parts_content = {new_parts[RESULT_SHEET]: _result_sheet(rows, first, report, styles, plain),
-                             new_parts[BOOK_SHEET]: lambda: _book_sheet(self.record.rows(), plain)}
+                             new_parts[BOOK_SHEET]: lambda: _book_sheet(self.sealed(), plain)}
         return new_parts_content
 
     def write(self, target: Path, streams: dict, extra: dict, styles: _MarkStyles | None) -> None:
