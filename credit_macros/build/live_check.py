@@ -3,18 +3,24 @@
 Every template sheet gets, generated from the catalogue's column types (no per-sheet code):
 
 * a 本行问题 column after the template's last column: one formula per row listing the row's
-  problems in Chinese (``「裁决机关代码」：校验位错误，应为 X；``), empty for a good or blank row;
+  problems in Chinese (``「裁决机关代码」：校验位错误，应为 X；``), empty for a good or blank row,
+  with hidden helper cells to its right (cleaned codes, date serials, the problem segments that
+  do not fit into 本行问题); every column is one shared formula (``SharedFormula``), stored once;
 * conditional formats colouring a cell with an error (error colour) or only a warning (warning
   colour); they read the 本行问题 text of their row, so cell colour and text always agree.
 
-``RULES`` maps each rule code of ``validate.rules`` to the formula builder that mirrors it;
-``LIVE_RULES`` lists the codes the layer claims (the LibreOffice parity test compares them with
-``check``), ``PYTHON_ONLY`` the codes left to ``check`` (they need tables or parsing a formula
-cannot do in Excel 2010, WPS and LibreOffice alike). Formulas use only ``FUNCTIONS`` (all three
-programs have them; no arrays entered with Ctrl+Shift+Enter: SUMPRODUCT over constant arrays).
+``write_summary`` counts the errors and warnings left per sheet (报送信息 of a unit workbook,
+说明 of a blank template) and says "可以报送" or "还有 N 处错误，请先修改".
+
+``LIVE_RULES`` maps the rule codes of ``validate.rules`` the layer claims (the LibreOffice parity
+test compares them with ``check``) to their Chinese names, ``PYTHON_ONLY`` the codes left to
+``check`` (they need tables or parsing a formula cannot do in Excel 2010, WPS and LibreOffice
+alike); ``rule_lines`` turns both into the lines of the 说明 sheet and the README. Formulas use
+only ``FUNCTIONS`` (all three programs have them; no arrays entered with Ctrl+Shift+Enter:
+SUMPRODUCT over constant arrays).
 
 A segment's text starts with "「列名」：" for an error and "「列名」（提醒）：" for a warning; the
-conditional formats search for these prefixes.
+conditional formats and the summary search for these marks.
 """
 
 from __future__ import annotations
