@@ -48,7 +48,7 @@ from credit_macros.submissions import (
     ACCEPTED_REPLACING,
     RECEIPT_HEADERS,
     RECEIPTS_SHEET,
-    counts,
+    counts as status_counts,
     month_label,
     sheet_records,
 )
@@ -388,7 +388,7 @@ class Outcome:
         lines += [f"[未接收] {r.file}：{r.reason}" for r in self.rejected]
         lines += [f"[重复] {d['file']}：{d['reason']}" for d in self.duplicates]
         lines += [f"[其他附件] {PurePath(o['origin']).name} 的附件 {o['file']}：{o['reason']}" for o in self.listed]
-        lines.append(f"报送情况（截至 {as_of.isoformat()}）：" + "，".join(f"{k} {v}" for k, v in counts(status_rows).items()))
+        lines.append(f"报送情况（截至 {as_of.isoformat()}）：" + "，".join(f"{k} {v}" for k, v in status_counts(status_rows).items()))
         return lines
 
 
