@@ -35,27 +35,27 @@ from bench_collect import measured  # noqa: E402
 
 from credit_macros.cli import main as cli  # noqa: E402
 from credit_macros.config import load_config  # noqa: E402
-from credit_macros.sources import gather  # noqa: E402
+from credit_macros.io.intake import gather  # noqa: E402
 from credit_macros.io.collect_master import collect_into  # noqa: E402
 from credit_macros.build.master import write_build  # noqa: E402
-from credit_macros.xlsxio import read_grids  # noqa: E402
+from credit_macros.io.read import read_grids  # noqa: E402
 
 UNIT_FILE = "综合执法支队_2026-01.xlsx"  # identified by its file name: 综合行政执法支队, period 2026-01
 COLLECT_AS_OF, STATUS_AS_OF, REPORT_AS_OF = dt.date(2026, 2, 10), "2026-02-10", "2026-02-16"
-NO_CONFIG = str(Path(tempfile.gettempdir()) / "no-config.toml")
+DEFAULT_CONFIG = str(ROOT / "credit_macros" / "default_config.toml")  # the embedded settings, named explicitly
 MIB = 1024 * 1024
 
 
 def _cli(*argv: str) -> int:
     out, err = io.StringIO(), io.StringIO()
-    code = cli(["--config", NO_CONFIG, *argv], out=out, err=err)
+    code = cli(["--config", DEFAULT_CONFIG, *argv], out=out, err=err)
     if code:
         raise SystemExit(f"{argv[0]} failed ({code}): {err.getvalue()}")
     return code
 
 
 def _collect(master: Path, source: Path) -> tuple[int, int]:
-    outcome, _, _ = collect_into(master, gather([source]), COLLECT_AS_OF, load_config(NO_CONFIG))
+    outcome, _, _ = collect_into(master, gather([source]), COLLECT_AS_OF, load_config(DEFAULT_CONFIG))
     return sum(n for a in outcome.accepted for n in a.sheets.values()), sum(a.errors + a.warnings for a in outcome.accepted)
 
 
@@ -76,7 +76,7 @@ def main() -> None:
     if not data.exists():
         generate(data, opts.rows)
     master = folder / "master.xlsx"
-    write_build(master, load_config(NO_CONFIG))
+    write_build(master, load_config(DEFAULT_CONFIG))
     (rows, findings), t_collect, m_collect = measured(lambda: _collect(master, data))
     assert rows == opts.rows, rows
     collected = folder / "collected.xlsx"
