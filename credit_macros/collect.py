@@ -54,6 +54,7 @@ from credit_macros.submissions import (
 )
 from credit_macros.table import Table, find_table, is_blank
 from credit_macros.validate import ERROR, WARNING, validate_grids
+from credit_macros.validate.findings import SEVERITY_LABELS
 from credit_macros.validate.rules import _key_text
 
 META_SHEET = "_报送信息"  # very hidden, written by split
@@ -65,9 +66,9 @@ PROVENANCE = catalogue.provenance()
 HISTORY_SHEET = "历史版本"
 HISTORY_HEADERS = ("工作表", "来源单位", "报送期", "来源文件", "收到时间", "移入时间", "替换为")
 FINDINGS_SHEET = "退回修改"
-FINDINGS_HEADERS = ("单位", "报送期", "模板", "来源文件", "内容哈希", "工作表", "单元格", "类别", "问题")
+# 规则 / 规则代码 come last so that the rows of a master built before them stay under their headers
+FINDINGS_HEADERS = ("单位", "报送期", "模板", "来源文件", "内容哈希", "工作表", "单元格", "类别", "问题", "规则", "规则代码")
 FINDINGS_KEPT = 200  # per file and sheet; 收文记录 has the full counts
-SEVERITY = {ERROR: "错误", WARNING: "警告"}
 
 
 @lru_cache(maxsize=1)
@@ -542,7 +543,7 @@ def _merge(outcome: Outcome, accepted: Accepted, tables: list[Table], report, it
         sheet = sheet_of[key]
         mine = [f for f in report.findings if f.sheet == sheet][:FINDINGS_KEPT]
         findings.extend([accepted.unit, accepted.period, key, accepted.file, accepted.digest, f.sheet, f.cell,
-                         SEVERITY[f.severity], f.message] for f in mine)
+                         SEVERITY_LABELS[f.severity], f.message, f.title, f.rule] for f in mine)
         outcome.findings_changed |= bool(mine)
         counts = per_sheet.get(sheet, {ERROR: 0, WARNING: 0})
         result = ACCEPTED_REPLACING if old else ACCEPTED

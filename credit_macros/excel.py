@@ -244,7 +244,8 @@ def _write_results(book, report: Report) -> None:
     width = max(len(r) for r in rows)
     grid = [[_text_safe(v) for v in r] + [None] * (width - len(r)) for r in rows]
     for row, f in zip(grid[first:], report.findings):
-        row[2] = f"=HYPERLINK(\"#'{f.sheet}'!{f.cell}\",\"{f.cell}\")"
+        sheet_ref = f.sheet.replace("'", "''").replace('"', '""')  # data inside our formula stays a name
+        row[2] = f"=HYPERLINK(\"#'{sheet_ref}'!{f.cell}\",\"{f.cell}\")"
     sheet.range("A1").value = grid
 
 

@@ -130,10 +130,10 @@ def _enforcement(wb, messy: Messy) -> None:
         {"行政相对人类别": "个体工商户", "行政相对人代码": "610104600123456", "expect": [("行政相对人代码", "party-regno")]},
         {**person, "行政相对人代码": wrong_check(PERSON_ID), "expect": [("行政相对人代码", "id-checksum")]},
         {"行政相对人代码": None, "法定代表人姓名": None, "法定代表人证件类型": None, "法定代表人证件号码": None,
-         "expect": [("行政相对人代码", "cross-required"), ("法定代表人姓名", "cross-required")]},
+         "expect": [("行政相对人代码", "org-needs-code"), ("法定代表人姓名", "org-needs-code")]},
         {"法定代表人证件号码": with_ric_check("61010219900230123"), "expect": [("法定代表人证件号码", "id-birthdate")]},
         {"法定代表人证件类型": "护照号", "法定代表人证件号码": "护照123", "expect": [("法定代表人证件号码", "id-pattern")]},
-        {"法定代表人证件类型": None, "expect": [("法定代表人证件类型", "cross-required")]},
+        {"法定代表人证件类型": None, "expect": [("法定代表人证件类型", "legal-rep-id-type")]},
         {"行政相对人代码": ORG_CODE.replace("M", "Ｍ") + "\n", "expect": [("行政相对人代码", "fullwidth")]},
         {"行政强制决定日期": "2023.6.1", "实施强制措施起始时间": "2023年6月2日", "实施强制措施结束时间": 45108},
         {"行政强制决定日期": "2023-13-01", "expect": [("行政强制决定日期", "date-invalid")]},
@@ -141,7 +141,7 @@ def _enforcement(wb, messy: Messy) -> None:
          "expect": [("行政强制决定日期", "date-future"), ("实施强制措施起始时间", "date-order")]},
         {"实施强制措施结束时间": "2023/6/1", "expect": [("实施强制措施结束时间", "date-order")]},
         {"行政强制种类": "行政强制", "expect": [("行政强制种类", "enum")]},
-        {"行政强制措施类型": None, "expect": [("行政强制措施类型", "cross-required")]},
+        {"行政强制措施类型": None, "expect": [("行政强制措施类型", "measure-needs-type")]},
         {"行政强制决定文书号": "沣西执强〔2023〕1号", "expect": [("行政强制决定文书号", "duplicate")]},
         {"merge": "行政强制理由", "expect": [("行政强制理由", "merged-cell")]},
         {"行政强制理由": None, "expect": [("行政强制理由", "required")]},  # the lower half of the merge
@@ -225,7 +225,7 @@ def _repair(wb, messy: Messy) -> None:
         {"联系电话": 13912345678.0, "行政处罚信息可修复日期": dt.date(2023, 6, 10), "送达日期": dt.date(2023, 6, 1),
          "expect": [("送达日期", "date-order")]},
         {"联系电话": "139 1234 5678", "expect": [("联系电话", "fullwidth")]},
-        {"统一社会信用代码": ORG_CODE[:17], "expect": [("统一社会信用代码", "uscc-format")]},
+        {"统一社会信用代码": ORG_CODE[:17], "expect": [("统一社会信用代码", "uscc-length")]},
         {},
     ]
     rows = [{**base, "序号": n, "行政处罚决定书文号": f"沣西执罚〔2023〕{n}号", **v} for n, v in enumerate(variants, start=1)]

@@ -29,11 +29,11 @@ def test_control_characters_are_found_and_in_place_marking_works(tmp_path):
     assert code == 1, err
     assert "cannot be used" not in out + err and "Traceback" not in err
     findings = [(f["cell"], f["rule"], f["severity"]) for f in json.loads(out)["findings"]]
-    assert findings == [("A2", "control-char", "warning"), ("B2", "uscc-format", "error"),
+    assert findings == [("A2", "control-char", "warning"), ("B2", "uscc-length", "error"),
                         ("B2", "control-char", "warning"), ("D2", "control-char", "warning")]
     messages = {f["cell"] + f["rule"]: f["message"] for f in json.loads(out)["findings"]}
     assert messages["A2control-char"] == "第2行「企业名称」：含不可见的控制字符（U+0001），通常是从其他系统复制时带入的，请删除后重新录入"
-    assert f"{ORG_CODE}[U+0002]" in messages["B2uscc-format"]
+    assert f"{ORG_CODE}[U+0002]" in messages["B2uscc-length"]
     assert read_book(path)[0]["科技研发"][1] == values  # the user's text is kept as it was
     wb = load_workbook(path)
     assert "[U+0002]" in wb["科技研发"]["B2"].comment.text

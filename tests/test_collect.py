@@ -262,6 +262,7 @@ def test_validation_errors_are_merged_and_listed_for_correction(office):
     [finding] = master_rows(folder, "退回修改")
     assert (finding["单位"], finding["工作表"], finding["单元格"], finding["类别"]) == ("开发建设部", "水费", "B3", "错误")
     assert "校验位" in finding["问题"]
+    assert (finding["规则"], finding["规则代码"]) == ("统一社会信用代码校验位错误", "uscc-checksum")
 
 
 def test_submission_status_for_a_fixed_as_of(office):

@@ -15,7 +15,8 @@ from credit_macros.config import load_config
 from credit_macros.errors import UserError
 from credit_macros.io.read import read_book
 from credit_macros.table import find_table, is_blank
-from credit_macros.validate import ERROR, WARNING, rules, validate_grids, validate_table
+from credit_macros.catalogue.rules import rule as registered
+from credit_macros.validate import ERROR, WARNING, idcard, rules, validate_grids, validate_table
 
 CONFIG = load_config()
 
@@ -66,7 +67,9 @@ def test_counts_and_json(report):
     assert counts["sheets"]["信用修复"] == {ERROR: 5, WARNING: 1}
     assert counts[ERROR] + counts[WARNING] == len(report.findings)
     data = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
-    assert set(data["findings"][0]) == {"sheet", "cell", "row", "column", "rule", "severity", "message"}
+    assert set(data["findings"][0]) == {"sheet", "cell", "row", "column", "rule", "title", "severity", "message"}
+    assert {(f["rule"], f["title"]) for f in data["findings"]} >= {("uscc-checksum", "统一社会信用代码校验位错误"),
+                                                                  ("precision-lost", "代码被存成数字（精度丢失）")}
     assert data["counts"] == counts
 
 
@@ -100,7 +103,7 @@ TECH = {"企业名称": "某公司", "统一社会信用代码": ORG_CODE, "是�
     (ORG_CODE.lower(), None),
     (ORG_CODE[:-1] + "I", "uscc-format"),
     (6.10102199001011e17, "precision-lost"),
-    (916101001234567.0, "uscc-format"),  # 15 digits fit in a number but are no USCC
+    (916101001234567.0, "uscc-length"),  # 15 digits fit in a number but are no USCC
 ])
 def test_uscc_column(code, rule):
     assert _rules("科技研发", [{**TECH, "统一社会信用代码": code}]) == ({(1, "统一社会信用代码", rule)} if rule else set())
@@ -129,8 +132,8 @@ def test_birth_date_after_as_of_is_no_real_birth_date():
     from messy import with_ric_check
 
     born_later = with_ric_check("61010220240101123")
-    assert rules.ric_problems(born_later, dt.date(2023, 12, 31))[0][0] == "id-birthdate"
-    assert rules.ric_problems(born_later, dt.date(2024, 1, 2)) == ()
+    assert idcard.problems(born_later, dt.date(2023, 12, 31))[0][0] == "id-birthdate"
+    assert idcard.problems(born_later, dt.date(2024, 1, 2)) == ()
 
 
 def test_party_code_of_unknown_category_accepts_uscc_or_id():
@@ -244,13 +247,13 @@ def _reference(table, as_of, config) -> set[tuple]:
             when = row.get(rule.when_column)
             if rule.when_column in row and (not is_blank(when) if rule.filled else isinstance(when, str) and when.strip() in rule.equals):
                 said = f"已填写「{rule.when_column}」" if rule.filled else f"「{rule.when_column}」为“{when.strip()}”"
-                problems += [(n, ("cross-required", ERROR, f"{said}时必须填写「{n}」，请补充")) for n in rule.require
+                problems += [(n, (rule.code, f"{said}时必须填写「{n}」，请补充")) for n in rule.require
                              if n in row and not t.column(n).required and is_blank(row[n])]
         for earlier, later in t.order:
             a, b = (rules._date_or_none(row[n]) if n in row else None for n in (earlier, later))
             if a and b and b < a:
-                problems.append((later, ("date-order", ERROR, f"{b} 早于「{earlier}」{a}，「{later}」不能早于「{earlier}」，请核对两个日期")))
-        found |= {(table.sheet_row(i), name, rule, f"第{table.sheet_row(i)}行「{name}」：{detail}") for name, (rule, _, detail) in problems}
+                problems.append((later, ("date-order", f"{b} 早于「{earlier}」{a}，「{later}」不能早于「{earlier}」，请核对两个日期")))
+        found |= {(table.sheet_row(i), name, rule, f"第{table.sheet_row(i)}行「{name}」：{detail}") for name, (rule, detail) in problems}
     return found
 
 
@@ -332,10 +335,8 @@ def test_id_whose_county_was_abolished_before_the_birth_year_is_a_warning():
     """110201 (昌平县) exists until 1982: a person born in 1993 cannot carry it (python-stdnum
     rejects the number); one born in 1980 can, and a county code newer than the birth year stays
     accepted (real 1980s IDs carry codes of later divisions)."""
-    from credit_macros.validate.rules import ric_problems
-
-    found = ric_problems("110201199312010077", AS_OF)
-    assert [(p[0], p[1]) for p in found] == [("id-region-abolished", "warning")]
-    assert "1982 年后已撤销" in found[0][2] and "出生年份 1993" in found[0][2]
-    assert ric_problems("110201198012010070", AS_OF) == ()
-    assert ric_problems("610102196001011238", AS_OF) == ()  # 新城区 got 610102 in 1983
+    [(code, detail)] = idcard.problems("110201199312010077", AS_OF)
+    assert (code, registered(code).severity) == ("id-region-abolished", WARNING)
+    assert "1982 年后已撤销" in detail and "出生年份 1993" in detail
+    assert idcard.problems("110201198012010070", AS_OF) == ()
+    assert idcard.problems("610102196001011238", AS_OF) == ()  # 新城区 got 610102 in 1983

@@ -86,10 +86,11 @@ def test_marks_exactly_the_bad_cells_and_keeps_everything_else(messy):
     assert wb[BOOK_SHEET].sheet_state == "hidden"
     assert wb.active.title == "填表说明"
     rows = results_of(messy.path)
-    table = rows[rows.index(("序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明", None)) + 1:]
-    assert [(r[1], r[2], r[6]) for r in table] == [(f.sheet, f.cell, f.rule) for f in report.findings]
-    assert all(r[8] == f"'{r[1]}'!{r[2]}" for r in table)
-    assert ("强制台账", "附件2 行政强制信息模板", 21, 19, 4, None, None, None, None) in rows
+    table = rows[rows.index(("序号", "工作表", "单元格", "行", "列", "级别", "问题", "说明", "规则代码", None)) + 1:]
+    assert [(r[1], r[2], r[6], r[8]) for r in table] == [(f.sheet, f.cell, f.title, f.rule) for f in report.findings]
+    assert ("强制台账", "T3", "统一社会信用代码校验位错误", "uscc-checksum") in [(r[1], r[2], r[6], r[8]) for r in table]
+    assert all(r[9] == f"'{r[1]}'!{r[2]}" for r in table)
+    assert ("强制台账", "附件2 行政强制信息模板", 21, 19, 4, None, None, None, None, None) in rows
 
 
 def test_second_run_is_idempotent_and_fixing_a_value_removes_its_mark(messy):

@@ -32,20 +32,22 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from credit_macros.build import styles
 from credit_macros.build.cells import put
-from credit_macros.catalogue import Column, Template, enum_values
+from credit_macros.catalogue import Column, Template, cross_rules, enum_values
 from credit_macros.validate.rules import LIVE_COLUMN
 
 UNIT_ROWS = 200  # rows carrying the layer in the unit workbooks ``split`` sends
 BLANK_ROWS = 40  # in the blank templates (their file size stays within 2x of the layer-free one)
 
-LIVE_RULES = {  # rule code of ``validate.rules`` → what the formulas check (说明 sheet, README)
+LIVE_RULES = {  # rule code (catalogue/rules.toml) → what the formulas check (说明 sheet, README; said once)
     "required": "必填",
     "enum": "下拉取值",
     "date-invalid": "真实日期",
     "date-future": "日期不晚于今天",
     "date-order": "日期先后",
+    "uscc-length": "统一社会信用代码位数和字符",
     "uscc-format": "统一社会信用代码位数和字符",
     "uscc-checksum": "统一社会信用代码校验位",
+    "id-length": "身份证号位数",
     "id-format": "身份证号位数",
     "id-checksum": "身份证号校验位",
     "id-birthdate": "身份证号出生日期",
@@ -57,7 +59,7 @@ LIVE_RULES = {  # rule code of ``validate.rules`` → what the formulas check (�
     "fullwidth": "代码含全角字符或空格",
     "phone": "电话号码",
     "number": "数字不为负",
-    "cross-required": "跨列必填",
+    **{rule.code: "跨列必填" for rule in cross_rules()},  # each cross rule has its code (templates.toml)
 }
 PYTHON_ONLY = {
     "id-region": "身份证号行政区划代码（需全国区划代码表）",
@@ -116,7 +118,7 @@ def uscc_checks(c: str) -> list[tuple[str, str, str]]:
     """(rule, condition, message expression) on the cleaned code ``c``, first true wins."""
     expected = f"MID({_q(USCC_ALPHABET)},MOD(31-MOD({_uscc_sum(c)},31),31)+1,1)"
     return [
-        ("uscc-format", f"LEN({c})<>18", '"统一社会信用代码应为18位，现为"&LEN(' + c + ')&"位"'),
+        ("uscc-length", f"LEN({c})<>18", '"统一社会信用代码应为18位，现为"&LEN(' + c + ')&"位"'),
         ("uscc-format", f"NOT(AND({_all_in(f'LEFT({c},8)', DIGITS, 8)},{_all_in(f'MID({c},9,10)', USCC_ALPHABET, 10)}))",
          _q("统一社会信用代码含不允许的字符（前8位为数字，其余为数字或除 I、O、Z、S、V 外的大写字母）")),
         ("uscc-checksum", f"RIGHT({c},1)<>{expected}", '"校验位错误，应为 "&' + expected),
@@ -246,7 +248,7 @@ def column_checks(template: Template, column: Column, refs: dict[str, str], aux:
             when = refs[rule.when_column]
             active = f"NOT({_blank(when)})" if rule.filled else "OR(" + ",".join(f"TRIM({when})={_q(v)}" for v in rule.equals) + ")"
             said = f"已填写「{rule.when_column}」" if rule.filled else f"「{rule.when_column}」为所选类别"
-            checks.append(("cross-required", _if(_blank(ref), active), _q(f"{said}时必须填写，请补充")))
+            checks.append((rule.code, _if(_blank(ref), active), _q(f"{said}时必须填写，请补充")))
     return checks
 
 
@@ -452,5 +454,5 @@ def write_summary(ws, top: int, problems: dict[str, str], rows: int) -> int:
 
 def rule_lines() -> list[str]:
     """What the formulas check and what only ``credit-macros check`` does (说明 sheet, README)."""
-    return ["实时校验（公式）：" + "、".join(LIVE_RULES.values()) + "。",
+    return ["实时校验（公式）：" + "、".join(dict.fromkeys(LIVE_RULES.values())) + "。",
             "仅由信用办汇总时校验（credit-macros check）：" + "、".join(PYTHON_ONLY.values()) + "。"]

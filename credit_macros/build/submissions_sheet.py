@@ -75,7 +75,7 @@ def add_office_sheets(wb, config) -> None:
                  {"收到时间": 18, "单位": 30, "来源文件": 36, "来源": 40, "内容哈希": 20, "说明": 60})
     if FINDINGS_SHEET not in wb.sheetnames:
         _headers(wb.create_sheet(FINDINGS_SHEET), FINDINGS_HEADERS, config,
-                 {"单位": 30, "来源文件": 36, "内容哈希": 20, "问题": 80})
+                 {"单位": 30, "来源文件": 36, "内容哈希": 20, "问题": 80, "规则": 30, "规则代码": 20})
     if HISTORY_SHEET not in wb.sheetnames:
         history = wb.create_sheet(HISTORY_SHEET)
         _headers(history, HISTORY_HEADERS, config,

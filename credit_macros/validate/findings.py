@@ -1,8 +1,9 @@
 """What validation finds: ``Finding`` (one problem in one cell) and ``Report`` (all of them).
 
-A finding names the sheet, the cell, the row, the column header, a short stable rule code and a
-Chinese message a clerk understands. A report counts them per sheet and severity, serialises to
-JSON (``to_dict``) and renders as Chinese text (``render``).
+A finding names the sheet, the cell, the row, the column header, a short stable rule code (its
+severity, Chinese name and fix are the registry's, ``catalogue/rules.toml``) and a Chinese
+message a clerk understands. A report counts them per sheet and severity, serialises to JSON
+(``to_dict``) and renders as Chinese text (``render``), ending with how to fix each kind found.
 
 >>> f = Finding("行政强制", "B5", 5, "行政相对人代码", "uscc-checksum", ERROR,
 ...             "第5行「行政相对人代码」：统一社会信用代码校验位错误，应为 X，请核对后重新录入")
@@ -14,17 +15,22 @@ JSON (``to_dict``) and renders as Chinese text (``render``).
   工作表「行政强制」识别为 附件2 行政强制信息模板，3 行数据：错误 1 处，警告 0 处
 共发现错误 1 处、警告 0 处：
   [错误] 「行政强制」B5 第5行「行政相对人代码」：统一社会信用代码校验位错误，应为 X，请核对后重新录入
+改正方法：
+  统一社会信用代码校验位错误（uscc-checksum，1 处）：多是某一位录错，对照营业执照逐位核对后重新录入
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from credit_macros.catalogue.rules import Rule, rule
+
 ERROR = "error"
 WARNING = "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
-RESULT_HEADER = ("序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明")
+RESULT_HEADER = ("序号", "工作表", "单元格", "行", "列", "级别", "问题", "说明", "规则代码")
 SUMMARY_HEADER = ("工作表", "识别为模板", "数据行数", "错误", "警告")
+FIX_HEADER = ("问题", "级别", "处数", "改正方法", "规则代码")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +43,14 @@ class Finding:
     severity: str  # ERROR or WARNING
     message: str  # Chinese, names row and column and says what to do
 
+    @property
+    def title(self) -> str:
+        """The rule's Chinese name (``catalogue/rules.toml``)."""
+        return rule(self.rule).title
+
     def to_dict(self) -> dict:
         return {"sheet": self.sheet, "cell": self.cell, "row": self.row, "column": self.column,
-                "rule": self.rule, "severity": self.severity, "message": self.message}
+                "rule": self.rule, "title": self.title, "severity": self.severity, "message": self.message}
 
     def render(self) -> str:
         return f"[{SEVERITY_LABELS[self.severity]}] 「{self.sheet}」{self.cell} {self.message}"
@@ -83,6 +94,13 @@ class Report:
             "skipped": list(self.skipped),
         }
 
+    def by_rule(self) -> dict[Rule, int]:
+        """Each rule found → how many findings, in the order first found."""
+        counted: dict[str, int] = {}
+        for f in self.findings:
+            counted[f.rule] = counted.get(f.rule, 0) + 1
+        return {rule(code): n for code, n in counted.items()}
+
     def summary_lines(self) -> list[str]:
         counts = self.counts["sheets"]
         lines = [
@@ -99,13 +117,17 @@ class Report:
             return "\n".join(head + ["未发现问题。"])
         c = self.counts
         head.append(f"共发现错误 {c[ERROR]} 处、警告 {c[WARNING]} 处：")
-        return "\n".join(head + ["  " + f.render() for f in self.findings])
+        fixes = ["改正方法："] + [f"  {r.title}（{r.code}，{n} 处）：{r.fix}" for r, n in self.by_rule().items()]
+        return "\n".join(head + ["  " + f.render() for f in self.findings] + fixes)
 
 
 def result_rows(report: Report) -> tuple[list[list], int]:
     """The 校验结果 sheet as rows of values (the file adapter and the ribbon write the same), and
-    the 0-based index of the first finding row; column C of a finding row is its cell address,
-    which the adapters turn into a link."""
+    the 0-based index of the first finding row: a title line, the sheets checked, each kind of
+    problem found with its fix, then one row per finding — the rule's Chinese name in 问题, its
+    stable code in the last column. Column C of a finding row is its cell address, which the
+    adapters turn into a link. Every value from the user's file (sheet names, headers, the values
+    quoted in messages) is plain text here; the adapters write strings as text, never formulas."""
     c = report.counts
     rows: list[list] = [
         [f"信用台账助手 校验结果：错误 {c[ERROR]} 处，警告 {c[WARNING]} 处。点击“单元格”可跳到该处；"
@@ -116,8 +138,11 @@ def result_rows(report: Report) -> tuple[list[list], int]:
     rows += [[sheet, template, report.rows.get(sheet, 0), c["sheets"][sheet][ERROR], c["sheets"][sheet][WARNING]]
              for sheet, template in report.sheets.items()]
     rows += [[sheet, "不是报送模板，未检查"] for sheet in report.skipped]
+    if report.findings:
+        rows += [[], list(FIX_HEADER)]
+        rows += [[r.title, SEVERITY_LABELS[r.severity], n, r.fix, r.code] for r, n in report.by_rule().items()]
     rows += [[], list(RESULT_HEADER)]
     first = len(rows)
-    rows += [[n, f.sheet, f.cell, f.row, f.column, SEVERITY_LABELS[f.severity], f.rule, f.message]
+    rows += [[n, f.sheet, f.cell, f.row, f.column, SEVERITY_LABELS[f.severity], f.title, f.message, f.rule]
              for n, f in enumerate(report.findings, start=1)]
     return rows, first

@@ -1,36 +1,36 @@
 """The rule engine: every check follows from the catalogue's column types, never from a sheet.
 
-Per column type (``templates.toml``):
+Every code a check emits is registered in ``catalogue/rules.toml`` (severity, Chinese name, fix;
+``tests/test_rule_registry.py`` holds both ways). Per column type (``templates.toml``):
 
 ========== =================================================================================
 required   a required cell is blank                                      ``required``
 text       a ``text`` column (文书号, 户号) holding a number ≥ 1e15      ``precision-lost``
-uscc       GB 32100 through ``stdnum.cn.uscc``                ``uscc-format`` ``uscc-checksum``
+uscc       GB 32100 (``validate/uscc.py``)          ``uscc-length`` ``uscc-format`` ``uscc-checksum``
 party_code by 行政相对人类别: 组织 → USCC; 个体工商户 → USCC or a 15-digit 注册号
-           (``party-regno``, warning); 自然人 → 身份证号; unknown → either  (``party-code``)
-id_number  by 证件类型: 身份证 → GB 11643 through ``stdnum.cn.ric`` (``id-format``,
-           ``id-checksum``, ``id-birthdate``, ``id-region`` warning, ``id-region-abolished`` warning
-           (county code abolished before the birth year), ``id-old`` warning);
+           (``party-regno``); 自然人 → 身份证号; unknown → either  (``party-code``)
+id_number  by 证件类型: 身份证 → GB 11643 (``validate/idcard.py``: ``id-length``, ``id-format``,
+           ``id-checksum``, ``id-birthdate``, ``id-region``, ``id-region-abolished``, ``id-old``);
            other types by pattern (``id-pattern``)
 codes      uscc/party_code/id_number/phone: full-width characters, spaces, line breaks
-           (``fullwidth``, warning); a number ≥ 1e15 (``precision-lost``)
+           (``fullwidth``); a number ≥ 1e15 (``precision-lost``)
 date       a real date, an Excel serial or typed text (``date-invalid``); after ``as_of``
            unless ``future_ok`` (``date-future``); template ``order`` (``date-order``)
 yesno/enum one of the enumeration's values (``enum``); free-text enumerations only when the
            config gives a list
 number     a number ≥ 0 (``number``)
 series     "2022-01: 0; 2022-02: 15288.8" — months ascending, no repeats, amounts ≥ 0 (``series``)
-phone      mobile 1[3-9]+9 digits or landline 0xx(x)-7/8 digits[-ext] (``phone``)
+phone      mobile or landline with area code (``validate/phone.py``: ``phone``)
 ========== =================================================================================
 
 Every column: text over Excel's 32,767 characters per cell (``cell-too-long``; Excel cuts it when
-the file is opened), control characters other than tab and line breaks (``control-char``,
-warning: invisible, and no worksheet can store them). Messages show such characters as
-``[U+0001]``.
+the file is opened), control characters other than tab and line breaks (``control-char``:
+invisible, and no worksheet can store them). Messages show such characters as ``[U+0001]``.
 
-Per template: ``cross_rules`` (``cross-required``), ``natural_key`` (``duplicate``), missing
-columns (``missing-column``, one per column), extra columns (``extra-column``, warning), merged
-cells in the data area (``merged-cell``). Rows blank in every template column are skipped.
+Per template: ``cross_rules`` (each with its own code from ``templates.toml``), ``natural_key``
+(``duplicate``), missing columns (``missing-column`` / ``missing-optional-column``, one per
+column), extra columns (``extra-column``), merged cells in the data area (``merged-cell``). Rows
+blank in every template column are skipped.
 
 The hot path codes each column once (``_Cells``: every cell → the first row holding its value),
 checks each distinct value once (codes and dates repeat) and finds the rows of bad values by
@@ -43,136 +43,47 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import gc
-import re
 import unicodedata
-from functools import lru_cache
 from itertools import compress, count
 from operator import itemgetter, ne
 from typing import Callable, Iterable
 
-import stdnum.cn.ric as ric
-import stdnum.cn.uscc as uscc
-from stdnum import numdb
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
-
 from credit_macros.catalogue import Column, Template, enum_values, provenance
+from credit_macros.catalogue.rules import rule as registered
 from credit_macros.errors import UserError
 from credit_macros.table import Table, col_letter, find_table, is_blank
-from credit_macros.validate import values
-from credit_macros.validate.findings import ERROR, WARNING, Finding, Report
+from credit_macros.validate import idcard, phone, uscc, values
+from credit_macros.validate.findings import Finding, Report
+from credit_macros.validate.standard import OK, Problem
 
-Problem = tuple[str, str, str]  # (rule, severity, detail in Chinese)
 Check = Callable[[object], tuple[Problem, ...]]
-OK: tuple[Problem, ...] = ()
 
 ORG, PERSON, INDIVIDUAL = "法人及非法人组织", "自然人", "个体工商户"
 ID_CARD = "身份证"
-CODE_TYPES = ("uscc", "party_code", "id_number", "phone")
 
 
-def _problem(rule: str, detail: str, severity: str = ERROR) -> tuple[Problem, ...]:
-    return ((rule, severity, detail),)
+def _problem(rule: str, detail: str) -> tuple[Problem, ...]:
+    return ((rule, detail),)
 
 
-# --- codes -------------------------------------------------------------------------------------
-
-@lru_cache(maxsize=1 << 16)
-def uscc_problems(code: str) -> tuple[Problem, ...]:
-    """GB 32100 统一社会信用代码 (already cleaned).
-
-    >>> uscc_problems("91610000MA6TXXXX00")
-    ()
-    >>> uscc_problems("91610000MA6TXXXX0X")[0][:2], uscc_problems("9161")[0][0]
-    (('uscc-checksum', 'error'), 'uscc-format')
-    """
-    try:
-        uscc.validate(code)
-    except InvalidChecksum:
-        return _problem("uscc-checksum", f"统一社会信用代码 {code} 校验位错误，按前17位应为 {uscc.calc_check_digit(code)}，请核对后重新录入")
-    except ValidationError:
-        if len(code) != 18:
-            return _problem("uscc-format", f"统一社会信用代码应为18位，现为{len(code)}位（{code}），请核对后重新录入")
-        return _problem("uscc-format", f"统一社会信用代码 {code} 含不允许的字符（前8位为数字，其余为数字或除 I、O、Z、S、V 外的大写字母），请核对后重新录入")
-    return OK
+def _finding(sheet: str, cell: str, row: int, column: str, rule: str, message: str) -> Finding:
+    """A finding whose severity is the registry's (``catalogue/rules.toml``)."""
+    return Finding(sheet, cell, row, column, rule, registered(rule).severity, message)
 
 
-@lru_cache(maxsize=1 << 16)
-def ric_problems(code: str, as_of: dt.date) -> tuple[Problem, ...]:
-    """GB 11643 居民身份证号码 (already cleaned): check digit (``stdnum.cn.ric``), a real birth
-    date not after ``as_of``, a known region (warning).
-
-    ``ric.validate`` is not called as a whole: it looks the region up for the birth year, but a
-    number keeps the region code of its first issue, which may postdate the birth (it would
-    reject most people born before their county got its present code), and that look-up is slow.
-    The region is looked up once per 6-digit prefix, for any year.
-
-    >>> ric_problems("610102199001011231", dt.date(2024, 1, 1))
-    ()
-    >>> [p[0] for p in ric_problems("610102199001011232", dt.date(2024, 1, 1))]
-    ['id-checksum']
-    >>> [p[0] for p in ric_problems("610102199002301230", dt.date(2024, 1, 1))]
-    ['id-birthdate']
-    >>> [p[:2] for p in ric_problems("999999199001011238", dt.date(2024, 1, 1))]
-    [('id-region', 'warning')]
-    >>> [p[:2] for p in ric_problems("110201199312010077", dt.date(2024, 1, 1))]  # 昌平县 110201 until 1982
-    [('id-region-abolished', 'warning')]
-    >>> ric_problems("110201198012010070", dt.date(2024, 1, 1))  # born while 110201 existed
-    ()
-    >>> ric_problems("610102196001011238", dt.date(2024, 1, 1))  # 新城区 got 610102 in 1983
-    ()
-    """
-    if len(code) == 15 and code.isdigit():
-        return _problem("id-old", f"{code} 是15位旧身份证号，请改填18位身份证号", WARNING)
-    if len(code) != 18 or not code[:17].isdigit() or code[17] not in "0123456789X":
-        return _problem("id-format", f"身份证号应为18位（17位数字加1位数字或X），现为「{code}」，请核对后重新录入")
-    if code[17] != ric.calc_check_digit(code):
-        return _problem("id-checksum", f"身份证号 {code} 校验位错误，按前17位应为 {ric.calc_check_digit(code)}，请核对后重新录入")
-    try:
-        born = ric.get_birth_date(code)
-    except InvalidComponent:
-        return _problem("id-birthdate", f"身份证号 {code} 第7–14位 {code[6:14]} 不是真实的出生日期，请核对后重新录入")
-    if born > as_of:
-        return _problem("id-birthdate", f"身份证号 {code} 的出生日期 {born} 晚于今天，请核对后重新录入")
-    if not _known_region(code[:6]):
-        return _problem("id-region", f"身份证号 {code} 前6位 {code[:6]} 不是已知的行政区划代码，请核对", WARNING)
-    abolished = _abolished(code[:6])
-    if abolished and abolished[1] < born.year:
-        name, year = abolished
-        return _problem("id-region-abolished", f"身份证号 {code} 前6位 {code[:6]}（{name}）在 {year} 年后已撤销，"
-                        f"早于出生年份 {born.year}，这样的号码不会发放，请核对", WARNING)
-    return OK
-
-
-@lru_cache(maxsize=None)
-def _known_region(prefix: str) -> bool:
-    """Whether stdnum's division table ever listed ``prefix`` (any year)."""
-    return any(props for _, props in numdb.get("cn/loc").info(prefix))
-
-
-@lru_cache(maxsize=None)
-def _abolished(prefix: str) -> tuple[str, int] | None:
-    """(county name, last year it existed) when every period stdnum's division table gives the
-    county code ends (``[-1982]昌平县``), else None. A code newer than the birth year is fine: a
-    number keeps the code of the place of its first issue."""
-    county = next((props.get("county") for _, props in numdb.get("cn/loc").info(prefix) if props.get("county")), None)
-    periods = re.findall(r"\[(\d*)-(\d*)\]([^,\[]*)", county or "")
-    if not periods or any(end == "" for _, end, _ in periods):
-        return None
-    last = max(periods, key=lambda p: int(p[1]))
-    return last[2].strip() or prefix, int(last[1])
-
+# --- codes: the standards are uscc.py, idcard.py and phone.py ----------------------------------
 
 def _party_problems(kind: str, code: str, as_of: dt.date) -> tuple[Problem, ...]:
     """行政相对人代码 by 行政相对人类别."""
     if kind == ORG:
-        return uscc_problems(code)
+        return uscc.problems(code)
     if kind == PERSON:
-        return ric_problems(code, as_of)
+        return idcard.problems(code, as_of)
     if kind == INDIVIDUAL and len(code) == 15 and code.isdigit():
-        return _problem("party-regno", f"个体工商户填的是15位注册号 {code}，请改填18位统一社会信用代码", WARNING)
+        return _problem("party-regno", f"个体工商户填的是15位注册号 {code}，请改填18位统一社会信用代码")
     if kind == INDIVIDUAL:
-        return uscc_problems(code)
-    if not (uscc_problems(code) and ric_problems(code, as_of)):
+        return uscc.problems(code)
+    if not (uscc.problems(code) and idcard.problems(code, as_of)):
         return OK
     return _problem("party-code", f"「{code}」既不是有效的统一社会信用代码，也不是有效的身份证号，请核对；并填写“行政相对人类别”")
 
@@ -180,18 +91,12 @@ def _party_problems(kind: str, code: str, as_of: dt.date) -> tuple[Problem, ...]
 def _id_problems(kind: str, code: str, as_of: dt.date) -> tuple[Problem, ...]:
     """证件号码 by 证件类型 (unknown or blank type: only the cleaning checks)."""
     if kind == ID_CARD:
-        return ric_problems(code, as_of)
+        return idcard.problems(code, as_of)
     if kind in values.ID_PATTERNS:
         pattern, hint = values.ID_PATTERNS[kind]
         if not pattern.fullmatch(code):
             return _problem("id-pattern", f"「{code}」不符合{kind}的格式（应为{hint}），请核对证件类型和号码")
     return OK
-
-
-def _phone_problems(code: str) -> tuple[Problem, ...]:
-    if values.is_phone(code):
-        return OK
-    return _problem("phone", f"「{code}」不是有效的电话号码，手机填11位（如 13912345678），座机带区号（如 029-88886666），请核对")
 
 
 def _code_check(column: Column, check_text: Callable[[str], tuple[Problem, ...]]) -> Check:
@@ -205,7 +110,7 @@ def _code_check(column: Column, check_text: Callable[[str], tuple[Problem, ...]]
         else:
             text = values.text_of(value)
         odd = values.odd_problem(text)
-        found = _problem("fullwidth", f"「{text.strip()}」{odd}", WARNING) if odd else OK
+        found = _problem("fullwidth", f"「{text.strip()}」{odd}") if odd else OK
         return found + check_text(values.clean_code(text))
 
     return _blank_aware(column, check)
@@ -298,11 +203,11 @@ def _series_check(column: Column, ctx: "_Context") -> Check:
 
 
 def _uscc_check(column: Column, ctx: "_Context") -> Check:
-    return _code_check(column, uscc_problems)
+    return _code_check(column, uscc.problems)
 
 
 def _phone_check(column: Column, ctx: "_Context") -> Check:
-    return _code_check(column, _phone_problems)
+    return _code_check(column, phone.problems)
 
 
 TYPE_CHECKS: dict[str, Callable[[Column, "_Context"], Check]] = {
@@ -389,11 +294,11 @@ def _text_limits(value) -> tuple[Problem, ...]:
         return OK
     found = []
     if len(value) > values.EXCEL_CELL_LIMIT:
-        found.append(("cell-too-long", ERROR, f"内容有 {len(value):,} 个字符，超过 Excel 单元格上限 {values.EXCEL_CELL_LIMIT:,} 个字符，"
+        found.append(("cell-too-long", f"内容有 {len(value):,} 个字符，超过 Excel 单元格上限 {values.EXCEL_CELL_LIMIT:,} 个字符，"
                                               "Excel 打开时会截断，请精简内容或分到几个单元格"))
     control = values.control_characters(value)
     if control:
-        found.append(("control-char", WARNING, f"含不可见的控制字符（{'、'.join(control[:5])}），"
+        found.append(("control-char", f"含不可见的控制字符（{'、'.join(control[:5])}），"
                                                "通常是从其他系统复制时带入的，请删除后重新录入"))
     return tuple(found)
 
@@ -456,7 +361,7 @@ def _scan_cross(table: Table, cols: dict[str, _Cells], hits: list) -> None:
             for i in cols[name].rows(cols[name].where(is_blank)):
                 if when.codes[i] in active:
                     said = f"已填写「{rule.when_column}」" if rule.filled else f"「{rule.when_column}」为“{str(when.value(i)).strip()}”"
-                    hits.append((i, c, name, ("cross-required", ERROR, f"{said}时必须填写「{name}」，请补充")))
+                    hits.append((i, c, name, (rule.code, f"{said}时必须填写「{name}」，请补充")))
 
 
 def _scan_order(table: Table, cols: dict[str, _Cells], hits: list) -> None:
@@ -472,7 +377,7 @@ def _scan_order(table: Table, cols: dict[str, _Cells], hits: list) -> None:
         c = table.columns[later]
         for i in compress(count(), map(bad.__contains__, zip(first.codes, second.codes))) if bad else ():
             a, b = a_of[first.codes[i]], b_of[second.codes[i]]
-            hits.append((i, c, later, ("date-order", ERROR, f"{b} 早于「{earlier}」{a}，「{later}」不能早于「{earlier}」，请核对两个日期")))
+            hits.append((i, c, later, ("date-order", f"{b} 早于「{earlier}」{a}，「{later}」不能早于「{earlier}」，请核对两个日期")))
 
 
 def _date_or_none(value) -> dt.date | None:
@@ -509,7 +414,7 @@ def _scan_duplicates(table: Table, cols: dict[str, _Cells], hits: list) -> None:
     label = "、".join(f"「{n}」" for n in names)
     for i in compress(count(), map(ne, firsts, count())):
         if "" not in keys[i]:
-            hits.append((i, c, names[0], ("duplicate", ERROR, f"与第{table.sheet_row(firsts[i])}行重复（{label}相同），请删除重复行或核对")))
+            hits.append((i, c, names[0], ("duplicate", f"与第{table.sheet_row(firsts[i])}行重复（{label}相同），请删除重复行或核对")))
 
 
 def _header_findings(table: Table, merged: Iterable) -> list[Finding]:
@@ -519,24 +424,23 @@ def _header_findings(table: Table, merged: Iterable) -> list[Finding]:
         column = table.template.column(name)
         near = difflib.get_close_matches(name, list(table.extra), n=1, cutoff=0.5)
         hint = f"（可能是「{near[0]}」列改了名）" if near else ""
-        severity = ERROR if column.required else WARNING
-        need = "必填列" if column.required else "列"
-        found.append(Finding(table.sheet, f"A{row}", row, name, "missing-column", severity,
-                             f"第{row}行表头缺少{need}「{name}」{hint}，请按模板恢复该列（列名须与模板一致）"))
+        rule, need = ("missing-column", "必填列") if column.required else ("missing-optional-column", "列")
+        found.append(_finding(table.sheet, f"A{row}", row, name, rule,
+                              f"第{row}行表头缺少{need}「{name}」{hint}，请按模板恢复该列（列名须与模板一致）"))
     master_columns = {*provenance(), LIVE_COLUMN}  # the master's 来源 columns, the live layer's 本行问题
     for header, c in table.extra.items():
         if header in master_columns:
             continue
-        found.append(Finding(table.sheet, f"{col_letter(c)}{row}", row, header, "extra-column", WARNING,
-                             f"第{row}行「{values.visible(header)}」不是模板中的列，汇总时会被忽略；如是改名的模板列，请改回原名，否则可删除该列"))
+        found.append(_finding(table.sheet, f"{col_letter(c)}{row}", row, header, "extra-column",
+                              f"第{row}行「{values.visible(header)}」不是模板中的列，汇总时会被忽略；如是改名的模板列，请改回原名，否则可删除该列"))
     by_col = {c: n for n, c in table.columns.items()}
     for (r0, c0), (r1, c1) in merged:
         if r1 + 1 <= table.header_row:
             continue  # merged headers (group titles) are fine
         ref = f"{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}"
         name = by_col.get(c0, col_letter(c0))
-        found.append(Finding(table.sheet, f"{col_letter(c0)}{r0 + 1}", r0 + 1, name, "merged-cell", ERROR,
-                             f"第{r0 + 1}行「{name}」：数据区有合并单元格 {ref}，合并后只有左上角有值，请取消合并并在每行填写完整"))
+        found.append(_finding(table.sheet, f"{col_letter(c0)}{r0 + 1}", r0 + 1, name, "merged-cell",
+                              f"第{r0 + 1}行「{name}」：数据区有合并单元格 {ref}，合并后只有左上角有值，请取消合并并在每行填写完整"))
     return found
 
 
@@ -561,15 +465,15 @@ def validate_table(table: Table, as_of: dt.date, config, merged: Iterable = ()) 
     _scan_cross(table, cols, hits)
     _scan_order(table, cols, hits)
     _scan_duplicates(table, cols, hits)
-    blank_rows = _blank_rows(rows, table.columns.values(), {i for i, _, _, (rule, _, _) in hits if rule == "required"})
+    blank_rows = _blank_rows(rows, table.columns.values(), {i for i, _, _, (rule, _) in hits if rule == "required"})
     hits.sort(key=lambda h: (h[0], h[1]))
     findings = _header_findings(table, merged)
     letters = {c: col_letter(c) for c in table.columns.values()}
-    for i, c, name, (rule, severity, detail) in hits:
+    for i, c, name, (rule, detail) in hits:
         if i in blank_rows:
             continue
         row = table.sheet_row(i)
-        findings.append(Finding(table.sheet, f"{letters[c]}{row}", row, name, rule, severity, f"第{row}行「{name}」：{values.visible(detail)}"))
+        findings.append(_finding(table.sheet, f"{letters[c]}{row}", row, name, rule, f"第{row}行「{name}」：{values.visible(detail)}"))
     return findings
 
 

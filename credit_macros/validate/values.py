@@ -1,4 +1,4 @@
-"""Cell values as clerks type them: dates, codes, monthly series, phone numbers.
+"""Cell values as clerks type them: dates, codes, monthly series.
 
 Pure functions on one value each; the rule engine calls them once per distinct value.
 
@@ -40,8 +40,6 @@ The monthly amount series of 附件6/7:
 '月份应从早到晚排列，2022-01 排在了 2022-02 之后'
 >>> series_problem("2022年1月：-5")
 '2022-01 的金额 -5 不能为负数'
->>> is_phone("029-88886666"), is_phone("13912345678"), is_phone("0291-8888666-123"), is_phone("12345678")
-(True, True, True, False)
 """
 
 from __future__ import annotations
@@ -229,15 +227,6 @@ def series_problem(text: str) -> str | None:
         if month < before:
             return f"月份应从早到晚排列，{month[0]}-{month[1]:02d} 排在了 {before[0]}-{before[1]:02d} 之后"
     return None
-
-
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(?:(?:-|转|ext\.?)\d{1,6})?")
-
-
-def is_phone(text: str) -> bool:
-    """A mobile number (1[3-9] + 9 digits) or a landline with area code (0xx(x)-7/8 digits[-ext])."""
-    return bool(_MOBILE.fullmatch(text) or _LANDLINE.fullmatch(text))
 
 
 # 证件类型 other than 身份证: pattern checks (no public check digit).

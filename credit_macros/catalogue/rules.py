@@ -1,0 +1,41 @@
+"""The rule registry: every code a finding can carry, with its severity, Chinese name and fix.
+
+Declared once in ``rules.toml``; the validator (``credit_macros.validate``) takes a finding's
+severity from here, 校验结果 and 退回修改 show its ``title`` beside the stable ``code``, and
+``check`` lists each code's ``fix`` once.
+
+>>> r = rule("precision-lost")
+>>> r.severity, r.title
+('error', '代码被存成数字（精度丢失）')
+>>> rule("id-region").severity
+'warning'
+>>> rule("no-such-rule")
+Traceback (most recent call last):
+    ...
+KeyError: 'no-such-rule'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str  # short, stable, English: what --json and the 规则代码 column carry
+    severity: str  # "error" or "warning"
+    title: str  # the Chinese name a clerk reads
+    fix: str  # how to fix any finding of this code, in Chinese
+
+
+@lru_cache(maxsize=1)
+def registry() -> dict[str, Rule]:
+    """Code → ``Rule``, in the order of ``rules.toml``."""
+    raw = tomllib.loads(resources.files("credit_macros.catalogue").joinpath("rules.toml").read_text("utf-8"))
+    return {r["code"]: Rule(r["code"], r["severity"], r["title"], r["fix"]) for r in raw["rule"]}
+
+
+def rule(code: str) -> Rule:
+    return registry()[code]
