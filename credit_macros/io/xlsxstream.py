@@ -23,6 +23,11 @@ changes, not with the workbook:
   format is not a date format and the workbook has no plain cell format for it: then one
   ``<numFmt>`` and one ``<xf>`` are appended (``Styles.xf_for``). It is written last, when the
   sheets have said what they need; its content is unchanged otherwise.
+* What the office put on the cells besides values (``read_marks``: fills, scanned in the
+  worksheet part for the few cell formats that carry one; comments, from the sheet's comments
+  part) can follow rows that move: a generated row may keep cell formats (``SheetRows.styles``),
+  and ``move_comments`` / ``move_notes`` move the comments and their legacy VML shapes (given to
+  ``rewrite`` as patches).
 
 Cells: ``str`` → inline string (``t="inlineStr"``; ``xml:space="preserve"`` when it starts or
 ends with white space), so text starting with = + - @ stays text by construction and
