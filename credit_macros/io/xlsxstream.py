@@ -524,7 +524,12 @@ def read_marks(source, sheets) -> dict[str, SheetMarks]:
 
 
 def move_comments(xml: bytes, moved: Callable[[int], int | None]) -> bytes:
-    """A comments part with each comment's row ``r`` changed to ``moved(r)`` (dropped when None)."""
+    """A comments part with each comment's row ``r`` changed to ``moved(r)`` (dropped when None).
+
+    >>> move_comments(b'<commentList><comment ref="B5" authorId="0"><text><t>x</t></text></comment>'
+    ...               b'<comment ref="C7" authorId="0"><text/></comment></commentList>', {5: 3}.get)
+    b'<commentList><comment ref="B3" authorId="0"><text><t>x</t></text></comment></commentList>'
+    """
     def one(m):
         row = moved(int(m.group(4)))
         if row is None:
@@ -535,7 +540,12 @@ def move_comments(xml: bytes, moved: Callable[[int], int | None]) -> bytes:
 
 def move_notes(vml: bytes, moved: Callable[[int], int | None]) -> bytes:
     """The legacy VML drawing of comments with each note's row (0-based ``<x:Row>``, and its box's
-    anchor) moved like ``move_comments`` (dropped when None)."""
+    anchor) moved like ``move_comments`` (dropped when None).
+
+    >>> move_notes(b'<xml><v:shape id="a"><x:ClientData ObjectType="Note"><x:Anchor>2, 15, 4, 2, 4, 15, 8, 2</x:Anchor>'
+    ...            b'<x:Row>4</x:Row><x:Column>1</x:Column></x:ClientData></v:shape></xml>', {5: 3}.get).decode()
+    '<xml><v:shape id="a"><x:ClientData ObjectType="Note"><x:Anchor>2, 15, 2, 2, 4, 15, 6, 2</x:Anchor><x:Row>2</x:Row><x:Column>1</x:Column></x:ClientData></v:shape></xml>'
+    """
     def one(m):
         shape = m.group(0)
         at = _NOTE_ROW.search(shape)
