@@ -7,9 +7,10 @@
    (target <= 2); LibreOffice is started once before, so neither run pays its first start.
 2. Every blank template under ``workbooks/空白模板/`` with vs without the layer: file size ratio
    (target <= 2).
-3. The master carries no layer: the per-row recalculation cost measured in 1 is scaled to the
-   master's 100,000 rows to show why (an estimate, not a run: one such run would take the
-   machine for many minutes).
+3. The master carries no layer: the cost per filled row measured in 1 (the same workbook with
+   no row filled, with and without the layer, gives the cost of the empty layered rows) is
+   scaled to the master's 100,000 rows to show why (an estimate, not a run: one such run would
+   take the machine for many minutes).
 
 Run: ``python benchmarks/bench_live.py [ROWS]`` (default 5000).
 """
@@ -77,22 +78,29 @@ def main(rows: int) -> None:
         folder = Path(tmp)
         bare = unit_book(folder / "bare.xlsx", rows, 0, config)
         live = unit_book(folder / "live.xlsx", rows, rows, config)
+        empty = unit_book(folder / "empty.xlsx", 0, 0, config)
+        empty_live = unit_book(folder / "empty_live.xlsx", 0, rows, config)
         sizes = bare.stat().st_size, live.stat().st_size
-        recalculated_in(bare, folder / "warm")  # LibreOffice's first start fills caches
+        recalculated_in(empty, folder / "warm")  # LibreOffice's first start fills caches
         t_bare, _ = recalculated_in(bare, folder / "lo")
         t_live, summary = recalculated_in(live, folder / "lo")
+        t_empty, _ = recalculated_in(empty, folder / "lo")
+        t_empty_live, _ = recalculated_in(empty_live, folder / "lo")
     print(f"unit workbook, {rows:,} filled rows of {TEMPLATE.sheet}, the layer on {rows:,} rows of each of its 5 sheets:")
     print(f"  LibreOffice open + recalculate: without layer {t_bare:.1f} s, with {t_live:.1f} s "
           f"= {t_live / t_bare:.2f}x (target <= 2)")
     print("  " + next(line for line in summary.splitlines() if line.startswith(TEMPLATE.sheet + ",")) + "  (报送信息: sheet, errors, warnings)")
     print(f"  file size: without {sizes[0] / 1024:.0f} KB, with {sizes[1] / 1024:.0f} KB = {sizes[1] / sizes[0]:.2f}x")
+    blank_row = (t_empty_live - t_empty) / (5 * rows)
+    filled_row = (t_live - t_bare - 4 * rows * blank_row) / rows
+    print(f"  the same workbook with no row filled: without layer {t_empty:.1f} s, with {t_empty_live:.1f} s: "
+          f"{blank_row * 1000:.2f} ms per empty row with the layer, {filled_row * 1000:.2f} ms per filled one")
     print("blank templates, file size without -> with the layer (target <= 2):")
     for template in catalogue.templates():
         without, with_ = size(build_blank(template, config, live_rows=0)), size(build_blank(template, config))
         print(f"  {template.sheet}: {without / 1024:.1f} KB -> {with_ / 1024:.1f} KB = {with_ / without:.2f}x")
-    per_row = (t_live - t_bare) / rows  # blank rows cost one COUNTA per cell: the filled ones carry the cost
-    print(f"master: the layer adds about {per_row * 1000:.1f} ms per filled row to a recalculation; "
-          f"{MASTER_ROWS:,} rows -> about {per_row * MASTER_ROWS / 60:.0f} min more per open (estimate), so the master has none")
+    print(f"master: {MASTER_ROWS:,} filled rows with the layer -> about {filled_row * MASTER_ROWS / 60:.0f} min more per "
+          "recalculation (estimate from the per-row cost above), so the master has none")
 
 
 if __name__ == "__main__":
