@@ -16,7 +16,7 @@ from credit_macros.errors import UserError
 from credit_macros.io.read import read_book
 from credit_macros.table import find_table, is_blank
 from credit_macros.catalogue.rules import rule as registered
-from credit_macros.validate import ERROR, WARNING, idcard, rules, validate_grids, validate_table
+from credit_macros.validate import ERROR, WARNING, Report, idcard, rules, validate_grids, validate_table
 
 CONFIG = load_config()
 
@@ -340,3 +340,36 @@ def test_id_whose_county_was_abolished_before_the_birth_year_is_a_warning():
     assert "1982 年后已撤销" in detail and "出生年份 1993" in detail
     assert idcard.problems("110201198012010070", AS_OF) == ()
     assert idcard.problems("610102196001011238", AS_OF) == ()  # 新城区 got 610102 in 1983
+
+
+def test_results_sheet_rows_show_the_rule_name_its_fix_and_the_code_apart():
+    """校验结果 as ``result_rows`` gives it (both engines write these rows): exact cells."""
+    from credit_macros.validate.findings import result_rows
+
+    table = _table("科技研发", [{**TECH, "统一社会信用代码": 6.10102199001011e17},
+                                {**TECH, "统一社会信用代码": ORG_CODE[:-1] + "I", "是否属于国家级高新技术企业": "也许"}])
+    report = Report(validate_table(table, AS_OF, CONFIG), sheets={"S": "附件8 科技研发信息模板"}, rows={"S": 2})
+    rows, first = result_rows(report)
+    assert rows[1:] == [
+        [],
+        ["工作表", "识别为模板", "数据行数", "错误", "警告"],
+        ["S", "附件8 科技研发信息模板", 2, 3, 0],
+        [],
+        ["规则", "级别", "处数", "改正方法", "规则代码"],
+        ["代码被存成数字（精度丢失）", "错误", 1, "先把单元格格式设为“文本”，再输入完整代码（数字格式只保留15位，末几位已变成0）", "precision-lost"],
+        ["统一社会信用代码含不允许的字符", "错误", 1, "前8位为数字，其余为数字或除 I、O、Z、S、V 外的大写字母；对照营业执照重新录入", "uscc-format"],
+        ["不是可选值", "错误", 1, "从下拉列表中选择", "enum"],
+        [],
+        ["序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明", "规则代码"],
+        [1, "S", "B2", 2, "统一社会信用代码", "错误", "代码被存成数字（精度丢失）",
+         "第2行「统一社会信用代码」：代码被 Excel 存成了数字 6.10102199001011E+17，末几位已变成 0，精度已丢失，"
+         "请以文本格式重新录入（先把单元格格式设为“文本”，再输入完整代码）", "precision-lost"],
+        [2, "S", "B3", 3, "统一社会信用代码", "错误", "统一社会信用代码含不允许的字符",
+         f"第3行「统一社会信用代码」：统一社会信用代码 {ORG_CODE[:-1]}I 含不允许的字符（前8位为数字，其余为数字或除 I、O、Z、S、V "
+         "外的大写字母），请核对后重新录入", "uscc-format"],
+        [3, "S", "C3", 3, "是否属于国家级高新技术企业", "错误", "不是可选值",
+         "第3行「是否属于国家级高新技术企业」：「也许」不是可选值，应为 是、否 之一，请从下拉列表选择", "enum"],
+    ]
+    assert first == 11 and rows[0] == ["信用台账助手 校验结果：错误 3 处，警告 0 处。点击“单元格”可跳到该处；改正后再校验一次，本表和标记会自动更新；“清除标记”按钮或 credit-macros clear 可清除全部标记。"]
+    assert result_rows(Report([], sheets={"S": "附件8 科技研发信息模板"}, rows={"S": 2}))[0][4:] == [
+        [], ["序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明", "规则代码"]]  # nothing found: no fix table

@@ -86,7 +86,7 @@ def test_marks_exactly_the_bad_cells_and_keeps_everything_else(messy):
     assert wb[BOOK_SHEET].sheet_state == "hidden"
     assert wb.active.title == "填表说明"
     rows = results_of(messy.path)
-    table = rows[rows.index(("序号", "工作表", "单元格", "行", "列", "级别", "问题", "说明", "规则代码", None)) + 1:]
+    table = rows[rows.index(("序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明", "规则代码", None)) + 1:]
     assert [(r[1], r[2], r[6], r[8]) for r in table] == [(f.sheet, f.cell, f.title, f.rule) for f in report.findings]
     assert ("强制台账", "T3", "统一社会信用代码校验位错误", "uscc-checksum") in [(r[1], r[2], r[6], r[8]) for r in table]
     assert all(r[9] == f"'{r[1]}'!{r[2]}" for r in table)

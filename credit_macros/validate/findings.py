@@ -28,9 +28,9 @@ from credit_macros.catalogue.rules import Rule, rule
 ERROR = "error"
 WARNING = "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
-RESULT_HEADER = ("序号", "工作表", "单元格", "行", "列", "级别", "问题", "说明", "规则代码")
+RESULT_HEADER = ("序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明", "规则代码")
 SUMMARY_HEADER = ("工作表", "识别为模板", "数据行数", "错误", "警告")
-FIX_HEADER = ("问题", "级别", "处数", "改正方法", "规则代码")
+FIX_HEADER = ("规则", "级别", "处数", "改正方法", "规则代码")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +124,7 @@ class Report:
 def result_rows(report: Report) -> tuple[list[list], int]:
     """The 校验结果 sheet as rows of values (the file adapter and the ribbon write the same), and
     the 0-based index of the first finding row: a title line, the sheets checked, each kind of
-    problem found with its fix, then one row per finding — the rule's Chinese name in 问题, its
+    problem found with its fix, then one row per finding — the rule's Chinese name in 规则, its
     stable code in the last column. Column C of a finding row is its cell address, which the
     adapters turn into a link. Every value from the user's file (sheet names, headers, the values
     quoted in messages) is plain text here; the adapters write strings as text, never formulas."""
