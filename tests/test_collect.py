@@ -265,6 +265,26 @@ def test_validation_errors_are_merged_and_listed_for_correction(office):
     assert (finding["规则"], finding["规则代码"]) == ("统一社会信用代码校验位错误", "uscc-checksum")
 
 
+def test_findings_of_a_master_built_before_the_rule_columns_stay_under_their_headers(office):
+    """规则 / 规则代码 were appended after 问题: in an older master (its 退回修改 header ends at
+    问题) the message is still read as 问题, by collect and remind alike."""
+    folder, config = office
+    wb = openpyxl.load_workbook(folder / MASTER_NAME)
+    ws = wb["退回修改"]
+    assert [c.value for c in ws[1]][-3:] == ["问题", "规则", "规则代码"]
+    ws.delete_cols(ws.max_column - 1, 2)
+    wb.save(folder / MASTER_NAME)
+    rows = rows_for("开发建设部", "水费", 2)
+    rows[0][1] = rows[0][1][:-1] + ("0" if rows[0][1][-1] != "0" else "1")
+    data = unit_workbook("开发建设部", PERIOD, config, {"水费": rows})
+    collect(folder, eml(folder, "a.eml", "开发建设部", "kf.xlsx", data, dt.datetime(2026, 2, 1, 9)))
+    [header, row] = [r for r in read_grids(folder / MASTER_NAME)["退回修改"] if any(v not in ("", None) for v in r)]
+    assert header[:9] == ["单位", "报送期", "模板", "来源文件", "内容哈希", "工作表", "单元格", "类别", "问题"]
+    assert row[7] == "错误" and "校验位错误" in row[8] and row[9:11] == ["统一社会信用代码校验位错误", "uscc-checksum"]
+    [finding] = master_rows(folder, "退回修改")
+    assert "校验位错误" in finding["问题"]
+
+
 def test_submission_status_for_a_fixed_as_of(office):
     folder, config = office
     on_time = unit_workbook("开发建设部", PERIOD, config, {k: rows_for("开发建设部", k, 1) for k in ("水费", "燃气费")})

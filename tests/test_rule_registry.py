@@ -20,13 +20,14 @@ from pathlib import Path
 
 import pytest
 from messy import with_ric_check, wrong_check
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 import credit_macros.validate
 from credit_macros import catalogue
 from credit_macros.catalogue.rules import registry
 from credit_macros.config import load_config
 from credit_macros.demo import RowMaker
-from credit_macros.validate import validate_grids
+from credit_macros.validate import idcard, phone, uscc, validate_grids
 
 CONFIG = load_config()
 UNIT, PERIOD, AS_OF = "开发建设部", "2026-01", dt.date(2026, 2, 10)
@@ -84,6 +85,17 @@ def test_registry_entries_are_complete_and_once_each():
         assert r.severity in ("error", "warning"), r
         assert re.search(r"[\u4e00-\u9fff]", r.title) and re.search(r"[\u4e00-\u9fff]", r.fix), r
         assert CODE_SHAPE.fullmatch(r.code), r
+
+
+def test_each_code_standard_maps_stdnum_exceptions_one_to_one():
+    """uscc.py, idcard.py, phone.py: python-stdnum's exceptions, each onto its own code, and the
+    standard named in the module docstring."""
+    for module, standard in ((uscc, "GB 32100-2015"), (idcard, "GB 11643-1999"), (phone, "电信网编号计划")):
+        assert all(issubclass(e, ValidationError) and e.__module__ == "stdnum.exceptions" for e in module.CODES), module
+        assert len(set(module.CODES.values())) == len(module.CODES), module
+        assert "Standard: " in module.__doc__ and standard in module.__doc__, module
+    assert set(uscc.CODES) == {InvalidLength, InvalidFormat, InvalidChecksum}
+    assert set(idcard.CODES) == {InvalidLength, InvalidFormat, InvalidChecksum, InvalidComponent}
 
 
 def test_cross_rules_keep_their_own_codes():
