@@ -16,6 +16,7 @@ from test_text_stays_text import formulas
 
 from credit_macros import catalogue, excel
 from credit_macros.build.master import MASTER_NAME
+from credit_macros.collect import FINDINGS_HEADERS
 from credit_macros.config import load_config
 from credit_macros.demo import RowMaker, unit_workbook
 from credit_macros.validate.findings import RESULT_HEADER
@@ -75,19 +76,27 @@ def test_ribbon_writes_them_as_text_and_quotes_sheet_names_in_its_links(tmp_path
     assert quoted["-1'\"x"] == "-1''\"\"x"
 
 
-def test_collect_writes_file_and_sheet_names_as_text_in_the_findings_sheet(tmp_path):
-    master = tmp_path / MASTER_NAME
+def _master_and_hostile_return(folder):
+    """A fresh master and, in ``folder``, a unit's return named "=1+1 …" whose 水费 sheet is
+    called "+水费" and holds a bad code."""
+    master = folder / MASTER_NAME
     assert run(*CFG, "build", "--out", master)[0] == 0
-    config = load_config(DEFAULT_CONFIG)
     unit, key = "开发建设部", "水费"
     rows = RowMaker(catalogue.template(key), unit, "2026-01", random.Random(3)).rows(2)
     rows[0][1] = VALUE
-    source = tmp_path / "data.xlsx"
-    source.write_bytes(unit_workbook(unit, "2026-01", config, {key: rows}))
+    source = folder / "data.xlsx"
+    source.write_bytes(unit_workbook(unit, "2026-01", load_config(DEFAULT_CONFIG), {key: rows}))
     wb = openpyxl.load_workbook(source)
     wb[catalogue.template(key).sheet].title = "+水费"
-    incoming = tmp_path / "=1+1 开发建设部_2026-01.xlsx"
+    incoming = folder / "收件箱" / "=1+1 开发建设部_2026-01.xlsx"
+    incoming.parent.mkdir()
     wb.save(incoming)
+    source.unlink()
+    return master, incoming
+
+
+def test_collect_writes_file_and_sheet_names_as_text_in_the_findings_sheet(tmp_path):
+    master, incoming = _master_and_hostile_return(tmp_path)
     code, _out, err = run(*CFG, "collect", master, incoming, "--as-of", "2026-02-10")
     assert code == 0, err
     ws = openpyxl.load_workbook(master)["退回修改"]
@@ -99,3 +108,15 @@ def test_collect_writes_file_and_sheet_names_as_text_in_the_findings_sheet(tmp_p
     with zipfile.ZipFile(master) as z:
         assert "=1+1 开发建设部" in "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
     assert not [f for f in formulas(master) if "1+1" in f or "+水费" in f]
+
+
+def test_ribbon_collect_writes_them_as_text_in_the_findings_sheet(tmp_path):
+    master, incoming = _master_and_hostile_return(tmp_path)
+    wb = book(master, saved=True)
+    outcome = excel.collect_in(wb)
+    assert [a.file for a in outcome.accepted] == [incoming.name]
+    position = [s.name for s in wb.sheets].index("退回修改")
+    [write] = [a for a in actions(wb) if a["func"] == "setValues" and a["sheet_position"] == position]
+    header = list(FINDINGS_HEADERS)
+    assert [(r[header.index("来源文件")], r[header.index("工作表")], r[header.index("规则代码")]) for r in write["values"]] == [
+        ("'" + incoming.name, "'+水费", "uscc-length")]
