@@ -16,6 +16,7 @@ from test_text_stays_text import formulas
 
 from credit_macros import catalogue, excel
 from credit_macros.build.master import MASTER_NAME
+from credit_macros.catalogue.rules import registry
 from credit_macros.collect import FINDINGS_HEADERS
 from credit_macros.config import load_config
 from credit_macros.demo import RowMaker, unit_workbook
@@ -56,6 +57,9 @@ def test_check_in_place_writes_sheet_names_headers_and_values_as_text(tmp_path):
     cells = [c for row in rows for c in row if c.value in hostile]
     assert len(cells) == 3 * len(SHEETS) + len(HEADERS)
     assert {c.data_type for c in cells} == {"s"}
+    widths = {c: ws.column_dimensions[c].width for c in "GI"}  # 规则 and 规则代码 fit every registered title and code
+    assert widths == {"G": 2 * max(len(r.title) for r in registry().values()) + 2,
+                      "I": max(len(code) for code in registry()) + 2} == {"G": 30, "I": 25}
     quoted = [r[7].value for r in rows[head + 1:] if r[8].value == "uscc-length"]
     assert quoted == [f"第2行「统一社会信用代码」：统一社会信用代码应为18位，现为4位（{VALUE}），请核对后重新录入"] * len(SHEETS)
 

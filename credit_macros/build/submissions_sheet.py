@@ -18,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from credit_macros.build import styles
 from credit_macros.build.cells import put_rows, sheet_grid
+from credit_macros.catalogue.rules import column_widths
 from credit_macros.collect import FINDINGS_HEADERS, FINDINGS_SHEET, HISTORY_HEADERS, HISTORY_SHEET
 from credit_macros.submissions import (
     LATE,
@@ -75,7 +76,7 @@ def add_office_sheets(wb, config) -> None:
                  {"收到时间": 18, "单位": 30, "来源文件": 36, "来源": 40, "内容哈希": 20, "说明": 60})
     if FINDINGS_SHEET not in wb.sheetnames:
         _headers(wb.create_sheet(FINDINGS_SHEET), FINDINGS_HEADERS, config,
-                 {"单位": 30, "来源文件": 36, "内容哈希": 20, "问题": 80, "规则": 30, "规则代码": 20})
+                 {"单位": 30, "来源文件": 36, "内容哈希": 20, "问题": 80, **column_widths()})
     if HISTORY_SHEET not in wb.sheetnames:
         history = wb.create_sheet(HISTORY_SHEET)
         _headers(history, HISTORY_HEADERS, config,

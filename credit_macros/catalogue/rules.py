@@ -39,3 +39,15 @@ def registry() -> dict[str, Rule]:
 
 def rule(code: str) -> Rule:
     return registry()[code]
+
+
+@lru_cache(maxsize=1)
+def column_widths() -> dict[str, int]:
+    """Widths (Excel's character units, a CJK character counting two) of the 规则 and 规则代码
+    columns of 校验结果 and 退回修改 that fit every registered title and code.
+
+    >>> column_widths()
+    {'规则': 30, '规则代码': 25}
+    """
+    rules = registry().values()
+    return {"规则": 2 * max(len(r.title) for r in rules) + 2, "规则代码": max(len(r.code) for r in rules) + 2}

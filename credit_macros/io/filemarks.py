@@ -36,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from credit_macros.catalogue.rules import column_widths
 from credit_macros.errors import UserError
 from credit_macros.io.bounded import scan
 from credit_macros.io.cached import sheet_parts
@@ -57,7 +58,7 @@ EARLIER_HEADER = ("工作表", "单元格", "标记颜色", "原填充", "原批
 ABSENT, NO_ROW = "无", "无行"  # 原样 of a cell the sheet did not have (in a row it had / did not have)
 ORIGINAL_NOTE = "\n——原批注——\n"
 LINK_COLOUR = "0563C1"
-WIDTHS = {"序号": 8, "工作表": 18, "单元格": 10, "行": 8, "列": 24, "级别": 8, "规则": 16, "说明": 90}
+WIDTHS = {"序号": 8, "工作表": 18, "单元格": 10, "行": 8, "列": 24, "级别": 8, "说明": 90, **column_widths()}
 FOOTER = "&amp;L&amp;A&amp;R第 &amp;P 页 / 共 &amp;N 页"
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
