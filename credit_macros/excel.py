@@ -38,17 +38,18 @@ import xlwings as xw
 
 from credit_macros import catalogue, deadlines
 from credit_macros import report as reportlib
-from credit_macros.build import calendar_sheet, ledger_sheet, styles, task_status
+from credit_macros.build import calendar_sheet, styles, task_status, tracking
 from credit_macros.build.unit_book import write_unit_books
 from credit_macros.catalogue.timelimit import Rule
-from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, collect
+from credit_macros.collect import FINDINGS_SHEET, collect
 from credit_macros.config import resolve_config
 from credit_macros.errors import UserError
 from credit_macros.io.collect_master import OFFICE_SHEETS, require_master
 from credit_macros.io.intake import gather
 from credit_macros.remind import plan_reminders, write_drafts
 from credit_macros.safeio import exclusive
-from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts, status_grid, submission_rows
+from credit_macros.plans import Plan, collect_plan, refuse_overflow, status_plan
+from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts, submission_rows
 from credit_macros.table import col_letter
 from credit_macros.validate import ERROR, WARNING, Report, validate_grids
 from credit_macros.validate.findings import SEVERITY_LABELS, result_rows
@@ -339,14 +340,17 @@ def _text_safe(value):
     return value
 
 
-def _refresh_submissions(book, today: dt.date, calendar, config) -> list:
-    names = {s.name for s in book.sheets}
-    if not {STATUS_SHEET, RECEIPTS_SHEET} <= names:
-        return []
-    grids = _grids(book, [RECEIPTS_SHEET, STATUS_SHEET])
-    rows = submission_rows(grids, today, calendar, config)
-    _replace_rows(book.sheets[STATUS_SHEET], status_grid(rows), len(grids[STATUS_SHEET]))
-    return rows
+def apply_plan(book, plan: Plan) -> None:
+    """The ribbon engine of a write plan (``plans.Plan``, the same one the file engine writes):
+    one ``range.value = rows`` per block, the rows it no longer covers emptied, then the single cells."""
+    for name, block in plan.blocks.items():
+        _replace_rows(book.sheets[name], block.rows, block.end, first_row=block.start)
+    for name, cells in plan.cells.items():
+        for cell, value in cells.items():
+            if value is None:
+                book.sheets[name].range(cell).clear_contents()
+            else:
+                book.sheets[name].range(cell).value = _text_safe(value)
 
 
 def _extend_calendar(book, calendar, config, today: dt.date) -> list[str]:
@@ -369,7 +373,7 @@ def _extend_calendar(book, calendar, config, today: dt.date) -> list[str]:
 @button("刷新期限与状态")
 def refresh_status(book):
     """Make the master follow today: clear 基准日期, recalculate the deadline formulas and rewrite
-    报送情况 from 收文记录 — the same computations ``credit-macros status`` runs on the file."""
+    报送情况 from 收文记录 — the plan ``credit-macros status`` writes into the file (``plans.status_plan``)."""
     config = _config(book)
     today = dt.date.today()
     calendar = Calendar.from_config(config)
@@ -377,11 +381,10 @@ def refresh_status(book):
     if task_status.SHEET not in names:
         raise UserError(f"工作簿「{book.name}」没有「{task_status.SHEET}」工作表，不是总台账。"
                         "请打开 credit-macros build 生成的《信用体系建设台账》后再点“刷新期限与状态”。")
-    for name in (task_status.SHEET, ledger_sheet.SHEET):
-        if name in names:
-            book.sheets[name].range(calendar_sheet.AS_OF_INPUT).clear_contents()
+    office = _grids(book, [RECEIPTS_SHEET, STATUS_SHEET]) if {RECEIPTS_SHEET, STATUS_SHEET} <= names else None
+    plan, rows = status_plan(office, None, today, calendar, config, [c for c in tracking.AS_OF_CELLS if c[0] in names])
+    apply_plan(book, plan)
     tasks = task_status.status_counts(_grid(book.sheets[task_status.SHEET]), today, calendar, config)
-    rows = _refresh_submissions(book, today, calendar, config)
     extended = _extend_calendar(book, calendar, config, today) if calendar_sheet.SHEET in names else []
     book.app.calculate()
     lines = [f"已按今天（{today.isoformat()}）重新计算期限和状态。",
@@ -431,8 +434,8 @@ def _inbox(master: Path) -> Path:
 def collect_in(book):
     """Merge the mails and workbooks in 收件箱 (beside the master) into the open master.
 
-    The same plan as ``credit-macros collect`` (``collect.collect``); each changed sheet is
-    written with one call.
+    The same plan as ``credit-macros collect`` (``plans.collect_plan``), applied by ``apply_plan``:
+    each changed sheet is written with one call.
     """
     config = _config(book)
     master = _saved_path(book)
@@ -442,19 +445,9 @@ def collect_in(book):
     require_master(master, {s.name for s in book.sheets})
     grids = _grids(book, [t.sheet for t in catalogue.templates()] + list(OFFICE_SHEETS))
     outcome = collect(grids, items, today, config)
-    for state in outcome.sheets.values():
-        if state.changed:
-            alive = [row for row, keep in zip(state.rows, state.alive) if keep]
-            _replace_rows(book.sheets[state.table.sheet], alive, state.table.first_row + state.existing - 1,
-                          first_row=state.table.first_row)
-    for name, rows in ((RECEIPTS_SHEET, outcome.receipts), (HISTORY_SHEET, outcome.history)):
-        if rows:
-            _replace_rows(book.sheets[name], rows, 0, first_row=len(grids[name]) + 1)
-    if outcome.findings_changed:
-        _replace_rows(book.sheets[FINDINGS_SHEET], outcome.findings, len(grids[FINDINGS_SHEET]), first_row=2)
-    grids[RECEIPTS_SHEET] = grids[RECEIPTS_SHEET] + outcome.receipts
-    rows = submission_rows(grids, today, calendar, config)
-    _replace_rows(book.sheets[STATUS_SHEET], status_grid(rows), len(grids[STATUS_SHEET]))
+    plan, rows = collect_plan(outcome, grids, today, calendar, config)
+    refuse_overflow(plan, book.name)
+    apply_plan(book, plan)
     lines = ["汇总完成：", *outcome.summary_lines(rows, today), "检查无误后请保存总台账。"]
     _alert(book, "\n".join(lines), "汇总导入")
     return outcome

@@ -20,6 +20,7 @@ from credit_macros.errors import UserError
 from credit_macros.io import cached
 
 YEARS_AHEAD = 5  # how far beyond this year an as-of or start date may lie
+AS_OF_CELLS = ((task_status.SHEET, cs.AS_OF_INPUT), (ledger_sheet.SHEET, cs.AS_OF_INPUT))  # the 基准日期 inputs
 
 
 def check_year(day: dt.date, config, what: str) -> None:

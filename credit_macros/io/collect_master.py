@@ -1,7 +1,9 @@
 """Apply a ``collect`` plan to the master workbook file and write it once.
 
 The master's values are read with python-calamine (``io.read.read_grids``), the core plans on
-them (``collect.collect``), and the new master is written by ``xlsxstream.rewrite``: only the
+them (``collect.collect``; the writes: ``plans.collect_plan``, the same plan the ribbon applies
+to the open workbook), and the new master is written by the file engine ``xlsxstream.apply``,
+refused first if a sheet would pass Excel's row limit (``plans.refuse_overflow``): only the
 rows that change are generated — the changed template sheets from their first removed row (or
 their end when rows are only added), the new rows of 收文记录 and 历史版本, 退回修改 when its
 findings changed and 报送情况 — and every other part of the file (the other sheets with their
@@ -25,10 +27,10 @@ from credit_macros import catalogue
 from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, Outcome, collect
 from credit_macros.errors import UserError
 from credit_macros.io.read import read_grids
-from credit_macros.io.xlsxstream import SheetMarks, SheetRows, column_letter, move_comments, move_notes, read_marks, rewrite
+from credit_macros.io.xlsxstream import SheetMarks, apply, column_letter, move_comments, move_notes, read_marks
+from credit_macros.plans import collect_plan, refuse_overflow, written_rows
 from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
-from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, status_grid, submission_rows
-from credit_macros.table import is_blank
+from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET
 from credit_macros.workdays import Calendar
 
 OFFICE_SHEETS = (STATUS_SHEET, RECEIPTS_SHEET, FINDINGS_SHEET, HISTORY_SHEET)
@@ -61,14 +63,6 @@ def require_master(path: Path, sheets) -> None:
                         f"请先运行 credit-macros status \"{path}\" 补齐这些工作表，再重试。")
 
 
-def _used(grid: list[list]) -> int:
-    """Rows of ``grid`` up to its last non-blank one."""
-    n = len(grid)
-    while n and all(is_blank(v) for v in grid[n - 1]):
-        n -= 1
-    return n
-
-
 def office_marks(marks: dict[str, SheetMarks]) -> dict[str, dict[int, list[str]]]:
     """The fills and comments of each template sheet as the core describes them: sheet row → ["C5 单元格底色", "D5 批注“…”"]."""
     out: dict[str, dict[int, list[str]]] = {}
@@ -81,61 +75,35 @@ def office_marks(marks: dict[str, SheetMarks]) -> dict[str, dict[int, list[str]]
     return out
 
 
-def edits(outcome: Outcome, grids: dict[str, list[list]], status: list[list] | None,
-          marks: dict[str, SheetMarks] | None = None) -> tuple[dict[str, SheetRows], dict]:
-    """The rows to write per sheet for the plan (``status``: the new 报送情况 grid, None if unchanged)
-    and the patches that move the comments of the rewritten rows with them (``marks``: the
-    master's fills and comments; a replaced row's go to the new row that carries them, see
-    ``collect.SheetState.origin``, or are dropped — 历史版本 describes them)."""
-    out, patches = {}, {}
+def carried(outcome: Outcome, marks: dict[str, SheetMarks]) -> tuple[dict[str, list[dict[int, int]]], dict]:
+    """What the file engine adds to the plan's template blocks (``plans.collect_plan``) so the
+    office's marks (``marks``: the master's fills and comments) follow the rows: per sheet the cell
+    formats of each written row, and the patches that move the comments of the rewritten rows with
+    them — a replaced row's go to the new row that carries them (``collect.SheetState.origin``) or
+    are dropped (历史版本 describes them)."""
+    styles, patches = {}, {}
     for state in outcome.sheets.values():
-        if state.changed:
-            removed = state.removed
-            start = removed[0] if removed else state.existing
-            kept = [i for i in range(start, len(state.rows)) if state.alive[i]]
-            first = state.table.first_row
-            found = (marks or {}).get(state.table.sheet)
-            styles = None
-            if found and found.fills:
-                by_row: dict[int, dict[int, int]] = {}
-                for (r, c), xf in found.fills.items():
-                    by_row.setdefault(r, {})[c] = xf
-                styles = [by_row.get(first + state.origin[i], {}) if state.origin[i] is not None else {} for i in kept]
-            out[state.table.sheet] = SheetRows(first + start, [state.rows[i] for i in kept], styles)
-            if found and found.comments:
-                new_row = {first + state.origin[i]: first + start + k for k, i in enumerate(kept) if state.origin[i] is not None}
-                data = range(first + start, first + state.existing)
+        found = marks.get(state.table.sheet)
+        if not state.changed or not found:
+            continue
+        start, kept = written_rows(state)
+        first = state.table.first_row
+        if found.fills:
+            by_row: dict[int, dict[int, int]] = {}
+            for (r, c), xf in found.fills.items():
+                by_row.setdefault(r, {})[c] = xf
+            styles[state.table.sheet] = [by_row.get(first + state.origin[i], {}) if state.origin[i] is not None else {}
+                                         for i in kept]
+        if found.comments:
+            new_row = {first + state.origin[i]: first + start + k for k, i in enumerate(kept) if state.origin[i] is not None}
+            data = range(first + start, first + state.existing)
 
-                def moved(r, new_row=new_row, data=data):
-                    return new_row.get(r) if r in data else r
-                patches[found.comments_part] = lambda xml, moved=moved: move_comments(xml, moved)
-                if found.vml_part:
-                    patches[found.vml_part] = lambda xml, moved=moved: move_notes(xml, moved)
-    for name, rows in ((RECEIPTS_SHEET, outcome.receipts), (HISTORY_SHEET, outcome.history)):
-        if rows:
-            out[name] = SheetRows(_used(grids[name]) + 1, rows)
-    if outcome.findings_changed:
-        out[FINDINGS_SHEET] = SheetRows(2, outcome.findings)
-    if status is not None:
-        out[STATUS_SHEET] = SheetRows(2, status[1:])
-    return out, patches
-
-
-def _comparable(grid: list[list]) -> list[tuple]:
-    def value(v):
-        if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
-            return dt.datetime.combine(v, dt.time())
-        return None if v == "" else v
-
-    out = []
-    for row in grid:
-        row = [value(v) for v in row]
-        while row and row[-1] is None:
-            row.pop()
-        out.append(tuple(row))
-    while out and not out[-1]:
-        out.pop()
-    return out
+            def moved(r, new_row=new_row, data=data):
+                return new_row.get(r) if r in data else r
+            patches[found.comments_part] = lambda xml, moved=moved: move_comments(xml, moved)
+            if found.vml_part:
+                patches[found.vml_part] = lambda xml, moved=moved: move_notes(xml, moved)
+    return styles, patches
 
 
 def collect_into(master: Path, items, as_of: dt.date, config, accept_sender_mismatch: bool = False) -> tuple[Outcome, list, bool]:
@@ -149,13 +117,10 @@ def _collect_into(master: Path, items, as_of: dt.date, config, accept_sender_mis
     grids = read_master(master)
     marks = read_marks(master, [t.sheet for t in catalogue.templates()])
     outcome = collect(grids, items, as_of, config, accept_sender_mismatch, office_marks(marks))
-    receipts = grids[RECEIPTS_SHEET][: _used(grids[RECEIPTS_SHEET])] + outcome.receipts
-    rows = submission_rows({RECEIPTS_SHEET: receipts, STATUS_SHEET: grids[STATUS_SHEET]}, as_of,
-                           Calendar.from_config(config), config)
-    status = status_grid(rows)
+    plan, rows = collect_plan(outcome, grids, as_of, Calendar.from_config(config), config)
     changed = outcome.changed  # nothing accepted: the master stays byte for byte as it was (no backup either)
     if changed:
-        status_changed = _comparable(status) != _comparable(grids[STATUS_SHEET])
-        plan, patches = edits(outcome, grids, status if status_changed else None, marks)
-        atomic_write(master, lambda tmp: rewrite(master, tmp, plan, patches))
+        refuse_overflow(plan, master.name)
+        styles, patches = carried(outcome, marks)
+        atomic_write(master, lambda tmp: apply(master, tmp, plan, patches, styles))
     return outcome, rows, changed

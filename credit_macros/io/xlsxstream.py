@@ -68,6 +68,7 @@ from credit_macros.build.styles import DATE_FORMAT, DATETIME_FORMAT
 from credit_macros.errors import UserError
 from credit_macros.io.cached import sheet_parts
 from credit_macros.io.zipout import ZipOut
+from credit_macros.plans import Plan
 
 STYLES_PART = "xl/styles.xml"
 CHUNK = 1 << 20  # bytes read at a time from a worksheet part
@@ -566,23 +567,100 @@ def move_notes(vml: bytes, moved: Callable[[int], int | None]) -> bytes:
     return _SHAPE.sub(one, vml)
 
 
-def rewrite(source, target, edits: dict[str, SheetRows], patches: dict[str, Callable[[bytes], bytes]] | None = None) -> None:
+_CELL_OF = r'<(?:[\w.-]+:)?c\b[^>]*?\sr="%s"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)'
+_ROW_OF = r'<((?:[\w.-]+:)?)row\b[^>]*?\sr="%d"[^>]*?(/?)>'
+_STYLE_ATTR = re.compile(rb'\ss="(\d+)"')
+_CELL_IN_ROW = re.compile(rb'<(?:[\w.-]+:)?c\b[^>]*?\sr="([A-Z]+)\d+"')
+
+
+def set_cells(xml: bytes, cells: dict[str, object], styles: Styles) -> bytes:
+    """``xml`` of one worksheet with the value cells ``cells`` (coordinate → value, written as
+    ``RowWriter`` writes values; ``None`` empties the cell) set, each keeping its format. A cell
+    the sheet lacks is inserted into its row, which must exist.
+
+    >>> s = Styles(b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    ...            b'<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>')
+    >>> xml = b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c><c r="B1" s="1"/><c r="D1"/></row></sheetData>'
+    >>> print(set_cells(xml, {"B1": dt.date(2026, 2, 10), "C1": "新", "A1": None}, s).decode())  # doctest: +NORMALIZE_WHITESPACE
+    <sheetData><row r="1"><c r="A1"/><c r="B1" s="1"><v>46063</v></c><c r="C1" t="inlineStr"><is><t>新</t></is></c><c
+    r="D1"/></row></sheetData>
+    """
+    for coord, value in cells.items():
+        letters, r = _CELL_REF.fullmatch(coord).groups()
+        column, r = column_number(letters), int(r)
+        found = re.search((_CELL_OF % coord).encode(), xml, re.S)
+        style = _STYLE_ATTR.search(found.group(0)[: found.group(0).index(b">")]) if found else None
+        xf = int(style.group(1)) if style else 0
+        row = re.search((_ROW_OF % r).encode(), xml)
+        if row is None:
+            raise ValueError(f"row {r} is not in the sheet: {coord} cannot be set")
+        writer = RowWriter(styles, {}, row.group(1).decode())
+        made = writer.row(r, [None] * (column - 1) + [value], {column: xf} if xf else None)
+        new = (made[len(f'{writer.open_row}{r}">'): -len(writer.close_row)] if made
+               else f'<{writer.prefix}c r="{coord}"/>').encode("utf-8")
+        if found:
+            xml = xml[: found.start()] + new + xml[found.end():]
+            continue
+        if row.group(2):  # <row r="1"/>: no cells yet
+            xml = xml[: row.start()] + row.group(0)[:-2] + b">" + new + b"</" + row.group(1) + b"row>" + xml[row.end():]
+            continue
+        end = xml.index(b"</" + row.group(1) + b"row>", row.end())
+        at = next((m.start() for m in _CELL_IN_ROW.finditer(xml, row.end(), end)
+                   if column_number(m.group(1).decode()) > column), end)
+        xml = xml[:at] + new + xml[at:]
+    return xml
+
+
+def _new_part(data: bytes, patch: Callable[[bytes], bytes] | None, cells: dict | None, styles: Styles) -> bytes:
+    return set_cells(patch(data) if patch else data, cells, styles) if cells else patch(data)
+
+
+def _targets(src: zipfile.ZipFile, edits, patches, cells) -> tuple[dict, dict, dict]:
+    parts = sheet_parts(src)
+    unknown = [name for name in [*edits, *patches, *cells] if name not in parts and name not in src.NameToInfo]
+    if unknown:
+        raise UserError(f"工作簿中没有工作表 {'、'.join(unknown)}。")
+    if STYLES_PART not in src.NameToInfo:
+        raise UserError(f"工作簿中缺少 {STYLES_PART}（单元格格式），文件可能已损坏；请用 Excel 打开另存后重试。")
+    by_part = {parts[name]: (name, edit) for name, edit in edits.items()}
+    patch_of = {parts.get(name, name): fn for name, fn in patches.items()}
+    cells_of = {parts.get(name, name): values for name, values in cells.items()}
+    if set(cells_of) & set(by_part):
+        raise ValueError("a sheet streamed by a block cannot also take single cell writes")
+    return by_part, patch_of, cells_of
+
+
+def changes(source, plan: Plan, patches: dict[str, Callable[[bytes], bytes]] | None = None) -> bool:
+    """Whether ``apply(source, …, plan, patches)`` would write anything different from ``source``
+    (the patched parts are computed and compared; a block always changes its sheet)."""
+    if plan.blocks:
+        return True
+    with zipfile.ZipFile(source) as src:
+        _, patch_of, cells_of = _targets(src, {}, patches or {}, plan.cells)
+        styles = Styles(src.read(STYLES_PART))
+        return any(_new_part(src.read(part), patch_of.get(part), cells_of.get(part), styles) != src.read(part)
+                   for part in {*patch_of, *cells_of}) or styles.changed
+
+
+def apply(source, target, plan: Plan, patches: dict[str, Callable[[bytes], bytes]] | None = None,
+          styles: dict[str, list[dict[int, int]]] | None = None) -> None:
+    """The file engine of a write plan (``plans.Plan``): ``rewrite`` with its blocks (as ``SheetRows``,
+    with the cell formats ``styles`` keeps per sheet and row) and its single cells."""
+    edits = {name: SheetRows(b.start, b.rows, (styles or {}).get(name)) for name, b in plan.blocks.items()}
+    rewrite(source, target, edits, patches, plan.cells)
+
+
+def rewrite(source, target, edits: dict[str, SheetRows], patches: dict[str, Callable[[bytes], bytes]] | None = None,
+            cells: dict[str, dict[str, object]] | None = None) -> None:
     """Write the package ``source`` (path or binary file) to ``target`` with the sheets named in
-    ``edits`` (sheet name → ``SheetRows``) rewritten and the parts named in ``patches`` (sheet
-    name, or a part path such as ``xl/workbook.xml`` → a function of its bytes) replaced; every
-    other member is copied as it is compressed (``zipout``); see the module docstring."""
-    patches = patches or {}
+    ``edits`` (sheet name → ``SheetRows``) rewritten, the parts named in ``patches`` (sheet
+    name, or a part path such as ``xl/workbook.xml`` → a function of its bytes) replaced and the
+    value cells in ``cells`` (sheet name → {coordinate: value}, ``set_cells``) set; every other
+    member is copied as it is compressed (``zipout``); see the module docstring."""
     raw = open(source, "rb") if isinstance(source, (str, os.PathLike)) else source
     try:
         with zipfile.ZipFile(raw) as src, ZipOut(target) as dst:
-            parts = sheet_parts(src)
-            unknown = [name for name in [*edits, *patches] if name not in parts and name not in src.NameToInfo]
-            if unknown:
-                raise UserError(f"工作簿中没有工作表 {'、'.join(unknown)}。")
-            if STYLES_PART not in src.NameToInfo:
-                raise UserError(f"工作簿中缺少 {STYLES_PART}（单元格格式），文件可能已损坏；请用 Excel 打开另存后重试。")
-            by_part = {parts[name]: (name, edit) for name, edit in edits.items()}
-            patch_of = {parts.get(name, name): fn for name, fn in patches.items()}
+            by_part, patch_of, cells_of = _targets(src, edits, patches or {}, cells or {})
             styles = Styles(src.read(STYLES_PART))
             for info in src.infolist():
                 if info.filename == STYLES_PART:
@@ -591,9 +669,9 @@ def rewrite(source, target, edits: dict[str, SheetRows], patches: dict[str, Call
                     name, edit = by_part[info.filename]
                     with src.open(info) as old, dst.open(info) as new:
                         rewrite_sheet(old, new, edit, styles, f"工作表「{name}」")
-                elif info.filename in patch_of:
+                elif info.filename in patch_of or info.filename in cells_of:
                     with dst.open(info) as new:
-                        new.write(patch_of[info.filename](src.read(info)))
+                        new.write(_new_part(src.read(info), patch_of.get(info.filename), cells_of.get(info.filename), styles))
                 else:
                     dst.copy(src, info, raw)
             styles_info = src.getinfo(STYLES_PART)
