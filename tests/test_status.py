@@ -184,6 +184,26 @@ def test_status_is_idempotent_and_today_clears_the_as_of(built, master):
     assert cached_cells(master, TASKS)["D1"] == dt.datetime.combine(dt.date.today(), dt.time())
 
 
+def test_a_status_that_changes_nothing_leaves_the_file_byte_identical(master):
+    status(master, "2026-10-08")
+    before, backups = master.read_bytes(), sorted(master.parent.glob("*.bak*.xlsx"))
+    out = status(master, "2026-10-08")
+    assert "无需改动（文件未改动）" in out and "重点任务：" in out
+    assert master.read_bytes() == before and sorted(master.parent.glob("*.bak*.xlsx")) == backups
+
+
+def test_status_rewrites_only_its_own_parts(built, master):
+    """The weekly run streams: every part but 重点任务, 事项台账 (基准日期 and cached results) and
+    报送情况 is copied as it was, still compressed (same CRC, same compressed size)."""
+    status(master, "2026-10-08")
+    with zipfile.ZipFile(built) as old, zipfile.ZipFile(master) as new:
+        parts = cached.sheet_parts(new)
+        assert [i.filename for i in old.infolist()] == [i.filename for i in new.infolist()]
+        changed = {i.filename for i in new.infolist()
+                   if (i.CRC, i.compress_size) != (old.getinfo(i.filename).CRC, old.getinfo(i.filename).compress_size)}
+    assert changed == {parts[TASKS], parts[LEDGER], parts[STATUS_SHEET]}
+
+
 def test_status_refreshes_submissions(master):
     """报送情况 is rewritten as of the date: with nothing received, last month's reports are 未报."""
     out = status(master, "2026-11-10")

@@ -3,14 +3,27 @@
 Writes the as-of date into the 基准日期 cells of 重点任务 and 事项台账 (cleared without
 ``--as-of``: the workbook then follows TODAY()), installs or refreshes the status columns, the
 事项台账 and the hidden 日历 (``credit_macros.build.tracking``), rewrites 报送情况 from
-收文记录 and the hand-typed receipts (``submissions_sheet.refresh_submissions``), and stores
-Python's results as the formulas' cached values. Nothing else in the workbook changes; running it twice gives
-the same workbook. The previous file is kept as ``name.bak.xlsx``.
+收文记录 and the hand-typed receipts, and stores Python's results as the formulas' cached
+values. Nothing else in the workbook changes; running it twice gives the same workbook, byte
+for byte (a status that changes nothing does not write at all). The previous file is kept as
+``name.bak.xlsx``.
+
+Cost follows the sheets status owns, not the master: only the tracked sheets (``TRACKED``) are
+loaded with openpyxl, from a copy of the package whose other sheets are left empty; the writes
+are the core's plan (``plans.status_plan``: 报送情况 and the 基准日期 cells, the same plan the
+ribbon's 刷新期限与状态 applies) plus the formulas' cached values, written by the streaming file
+engine (``xlsxstream.apply``), which copies every other part — the template sheets, 退回修改,
+历史版本 — byte for byte. Only when the deadline sheets themselves need installing or
+updating (a master built before they existed, a changed config, the 日历 growing into a new
+year) is the whole master loaded and saved with openpyxl, as ``build`` writes it.
+A sheet at 80 % of Excel's row limit is warned about (``plans.near_limit``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -18,13 +31,21 @@ from pathlib import Path
 import openpyxl
 
 from credit_macros.build import calendar_sheet, ledger_sheet, task_status, tracking
-from credit_macros.build.submissions_sheet import refresh_submissions
+from credit_macros.build.cells import sheet_grid
+from credit_macros.build.submissions_sheet import add_office_sheets
 from credit_macros.commands.deadline import parse_date
 from credit_macros.errors import UserError
+from credit_macros.io import bounded
+from credit_macros.io.cached import full_calc_on_load, patch_sheet_xml, sheet_parts
 from credit_macros.io.read import classify
+from credit_macros.io.xlsxstream import SheetRows, apply, changes, rewrite
+from credit_macros.plans import near_limit, status_plan
 from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
-from credit_macros.submissions import counts
+from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts
 from credit_macros.workdays import Calendar
+
+TRACKED = (task_status.SHEET, ledger_sheet.SHEET, calendar_sheet.SHEET, STATUS_SHEET, RECEIPTS_SHEET)
+_SAVED_ANEW = "docProps/core.xml"  # openpyxl stamps the time of each save
 
 NAME = "status"
 HELP = "更新总台账的期限和状态：重点任务的本期期限、事项台账的期限，逾期标红、临近标黄、已完成标绿"
@@ -37,7 +58,14 @@ def add_arguments(parser) -> None:
                         help="按此日期计算（如 2026-10-08）并写入“基准日期”单元格；不写则按今天计算并清空“基准日期”")
 
 
-def _load(path: Path):
+def _broken(path: Path, exc: Exception) -> UserError:
+    return UserError(f"无法打开 {path.name}：文件内部结构已损坏，未作任何修改；可用同目录的备份 {latest_backup(path).name} 恢复。",
+                     detail=str(exc))
+
+
+def _open(path: Path) -> tuple[dict[str, int], object]:
+    """(sheet name → last row, for every sheet; an openpyxl workbook holding the ``TRACKED`` sheets,
+    the others left empty), refusing what is not a readable master."""
     if not path.exists():
         raise UserError(f"文件 {path} 不存在，请检查路径。")
     kind, problem = classify(path)
@@ -46,15 +74,54 @@ def _load(path: Path):
                         f"总台账损坏时可用同目录的备份 {latest_backup(path).name} 恢复。")
     refuse_if_locked(path)
     try:
-        wb = openpyxl.load_workbook(path)
+        with zipfile.ZipFile(path) as book:
+            parts = sheet_parts(book)
+            heights = {name: bounded.scan(book, part, f"{path.name} 的工作表“{name}”").last_row
+                       for name, part in parts.items()}
+        if task_status.SHEET not in parts:
+            raise UserError(f"{path.name} 中没有“{task_status.SHEET}”工作表，不是总台账；"
+                            "请指定 credit-macros build 生成的《信用体系建设台账》。")
+        tracked = io.BytesIO()
+        rewrite(path, tracked, {name: SheetRows(1, []) for name in parts if name not in TRACKED})
+        return heights, openpyxl.load_workbook(tracked)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
         # SyntaxError: malformed sheet XML (lxml's XMLSyntaxError and ElementTree's ParseError)
-        raise UserError(f"无法打开 {path.name}：文件内部结构已损坏，未作任何修改；可用同目录的备份 {latest_backup(path).name} 恢复。",
-                        detail=str(exc))
-    if task_status.SHEET not in wb.sheetnames:
-        raise UserError(f"{path.name} 中没有“{task_status.SHEET}”工作表，不是总台账；"
-                        "请指定 credit-macros build 生成的《信用体系建设台账》。")
-    return wb
+        raise _broken(path, exc)
+
+
+_PRIORITY = re.compile(rb'\spriority="\d+"')
+
+
+def _saved(wb) -> dict[str, bytes]:
+    """The parts of ``wb`` as openpyxl saves it, for comparison: the save time left out, and the
+    conditional formats' priorities, which openpyxl numbers on from the rules it removed (the
+    rules are re-added in the same order, so their order is what counts)."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with zipfile.ZipFile(buffer) as book:
+        return {name: _PRIORITY.sub(b"", book.read(name)) for name in book.namelist() if name != _SAVED_ANEW}
+
+
+def _install(wb, config, calendar, day: dt.date, where: str) -> bool:
+    """Install or refresh the deadline sheets and the office's sheets in ``wb``; whether that changed anything."""
+    _saved(wb)  # the first save settles what openpyxl fills in on saving (e.g. outlineLevelCol)
+    before = _saved(wb)
+    tracking.install(wb, config, calendar, day, where)
+    add_office_sheets(wb, config)
+    return _saved(wb) != before
+
+
+def _installed(path: Path, config, calendar, day: dt.date, where: str) -> io.BytesIO:
+    """The whole master loaded with openpyxl, its deadline and office sheets installed, saved (as ``build`` writes it)."""
+    try:
+        wb = openpyxl.load_workbook(path)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        raise _broken(path, exc)
+    tracking.install(wb, config, calendar, day, where)
+    add_office_sheets(wb, config)
+    saved = io.BytesIO()
+    wb.save(saved)
+    return saved
 
 
 def _summary(values: dict, column_of) -> str:
@@ -70,21 +137,29 @@ def run(args, ctx) -> int:
 def _refresh(args, ctx) -> int:
     as_of = parse_date(args.as_of) if args.as_of else None
     path: Path = args.workbook
-    wb = _load(path)
+    heights, wb = _open(path)
     where = f"{path.name} 中"
     day = as_of or dt.date.today()
     tracking.check_year(day, ctx.config, "基准日期 ")
     calendar = Calendar.from_config(ctx.config)
-    tracking.install(wb, ctx.config, calendar, day, where)
-    for sheet in (task_status.SHEET, ledger_sheet.SHEET):
-        wb[sheet][calendar_sheet.AS_OF_INPUT] = as_of
-    submissions = refresh_submissions(wb, day, ctx.config)
+    install = _install(wb, ctx.config, calendar, day, where)
+    grids = {name: sheet_grid(wb[name]) for name in (RECEIPTS_SHEET, STATUS_SHEET)}
+    plan, submissions = status_plan(grids, as_of, day, calendar, ctx.config, tracking.AS_OF_CELLS)
     values = tracking.cached_values(wb, day, calendar, ctx.config, where)
-    atomic_write(path, lambda tmp: tracking.write(wb, tmp, values))
+    patches = {name: (lambda xml, cells=cells: patch_sheet_xml(xml, cells)) for name, cells in values.items()}
+    patches["xl/workbook.xml"] = full_calc_on_load
+    source = _installed(path, ctx.config, calendar, day, where) if install else path
+    try:
+        written = install or changes(path, plan, patches)
+        if written:
+            atomic_write(path, lambda tmp: apply(source, tmp, plan, patches))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise _broken(path, exc)
     status_col = task_status.columns(wb[task_status.SHEET]).status
     tasks = _summary(values[task_status.SHEET], lambda c: c.rstrip("0123456789") == status_col)
     events = _summary(values[ledger_sheet.SHEET], lambda c: c.rstrip("0123456789") == ledger_sheet.STATUS)
-    print(f"已更新 {path}（基准日期 {day.isoformat()}{'' if as_of else '，今天'}）", file=ctx.out)
+    print(f"{'已更新' if written else '无需改动（文件未改动）：'} {path}（基准日期 {day.isoformat()}{'' if as_of else '，今天'}）",
+          file=ctx.out)
     print(f"  重点任务：{tasks or '无'}", file=ctx.out)
     print(f"  事项台账：{events or '无事项'}", file=ctx.out)
     tally = counts(submissions)
@@ -92,4 +167,6 @@ def _refresh(args, ctx) -> int:
     if any(calendar_sheet.PROVISIONAL_MARK in str(v) for sheet in values.values() for v in sheet.values()):
         print("  标有“（暂定）”的期限所在年份放假安排尚未发布，发布后请在 config.toml 的 [calendar.years.YYYY] 中填写，"
               "再运行本命令。", file=ctx.out)
+    for line in near_limit(heights, path.name):
+        print(f"  注意：{line}", file=ctx.out)
     return 0

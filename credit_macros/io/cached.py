@@ -93,7 +93,8 @@ def patch_sheet_xml(xml: bytes, values: dict[str, object]) -> bytes:
     return out
 
 
-def _full_calc_on_load(xml: bytes) -> bytes:
+def full_calc_on_load(xml: bytes) -> bytes:
+    """``xml`` of xl/workbook.xml asking for a full recalculation when the workbook is opened."""
     calc = _CALC.search(xml)
     if calc is None:
         return xml.replace(b"</workbook>", b'<calcPr fullCalcOnLoad="1"/></workbook>')
@@ -119,7 +120,7 @@ def patch(path: str | Path, values: dict[str, dict[str, object]]) -> None:
                     if info.filename in by_part:
                         data = patch_sheet_xml(data, by_part[info.filename])
                     elif info.filename == "xl/workbook.xml":
-                        data = _full_calc_on_load(data)
+                        data = full_calc_on_load(data)
                     out.writestr(info, data)
         except BaseException:
             Path(tmp_name).unlink()
