@@ -16,8 +16,8 @@ def test_help_is_chinese_and_lists_every_command():
     assert result.returncode == 0
     assert result.stdout.startswith("用法：") and "选项" in result.stdout and "显示本帮助并退出" in result.stdout
     assert "show this help" not in result.stdout and "positional arguments" not in result.stdout
-    for command in ("build", "check", "clear", "status", "deadline", "calendar", "split", "collect", "remind",
-                    "report", "demo", "addin"):
+    for command in ("build", "check", "clear", "status", "deadline", "calendar", "split", "collect", "archive",
+                    "remind", "report", "demo", "addin"):
         assert f"    {command} " in result.stdout, command
 
 
@@ -39,7 +39,7 @@ def test_usage_errors_are_chinese_with_a_hint():
         ("remind", "m.xlsx"): "错误：必须给出 --out 或 --send 之一（用 credit-macros remind -h 查看用法）",
         ("remind", "m.xlsx", "--out", "d", "--send"): "错误：--send 不能与 --out 同时使用（用 credit-macros remind -h 查看用法）",
         ("colect", "m.xlsx"): "错误：命令不能是「colect」，是不是想写 collect？可选：demo、build、check、clear、split、collect、"
-                              "status、remind、report、deadline、calendar、addin（用 credit-macros -h 查看用法）",
+                              "status、archive、remind、report、deadline、calendar、addin（用 credit-macros -h 查看用法）",
         ("status", "X", "--as-f", "2026-01-01"): "错误：无法识别的参数：不认识的选项 --as-f，是不是想写 --as-of？"
                                                  "（用 credit-macros status -h 查看用法）",
         ("status", "X", "--in-place"): "错误：无法识别的参数：不认识的选项 --in-place（它是 check 命令的选项）"

@@ -55,6 +55,8 @@ def error_paths(f: Path) -> list[list]:
         ["split", master, "--period", "2026-01", "--out", bad / "下发"],
         ["collect", master], ["collect", none, f / "收件箱"], ["collect", bad, f / "收件箱"], ["collect", unit, f / "收件箱"],
         ["collect", master, f / "无此目录"], ["collect", master, f / "收件箱", "--as-of", "明天"],
+        ["archive", master], ["archive", none, "--year", "2025"], ["archive", bad, "--year", "2025"],
+        ["archive", unit, "--year", "2025"], ["archive", master, "--year", "x"],
         ["remind", master], ["remind", master, "--out", f, "--send"], ["remind", bad, "--out", f / "目录"],
         ["remind", master, "--out", bad / "草稿"],
         ["report", bad], ["report", master, "--as-of", "明天"], ["report", master, "--out", bad / "通报" / "r.xlsx"],
