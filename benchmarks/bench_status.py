@@ -11,6 +11,7 @@ sheet of the resulting master in the same run:
 * report    ``credit-macros report MASTER --as-of 2026-02-16``           target ≤ 2 × the read, ≤ 600 MB
 
 A second ``status`` with the same date must leave the master byte-identical (checked, not timed).
+``measure`` is shared with ``bench_growth.py`` (which also times ``check``).
 
 Run: ``python benchmarks/bench_status.py [--rows N] [--dir DIR] [--only collect,status,report]``.
 """
@@ -46,10 +47,10 @@ DEFAULT_CONFIG = str(ROOT / "credit_macros" / "default_config.toml")  # the embe
 MIB = 1024 * 1024
 
 
-def _cli(*argv: str) -> int:
+def _cli(*argv: str, ok=(0,)) -> int:
     out, err = io.StringIO(), io.StringIO()
     code = cli(["--config", DEFAULT_CONFIG, *argv], out=out, err=err)
-    if code:
+    if code not in ok:
         raise SystemExit(f"{argv[0]} failed ({code}): {err.getvalue()}")
     return code
 
@@ -63,44 +64,55 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def measure(folder: Path, rows: int, only: set[str]) -> dict:
+    """Generate (or reuse) the data in ``folder``, collect it into a fresh master and time the
+    commands in ``only`` (collect, check, status, report); returns the numbers."""
+    (folder / "inbox").mkdir(parents=True, exist_ok=True)
+    data = folder / "inbox" / UNIT_FILE
+    if not data.exists():
+        generate(data, rows)
+    master = folder / "master.xlsx"
+    write_build(master, load_config(DEFAULT_CONFIG))
+    (merged, findings), t_collect, m_collect = measured(lambda: _collect(master, data))
+    assert merged == rows, merged
+    collected = folder / "collected.xlsx"
+    shutil.copy(master, collected)
+    _, t_read, m_read = measured(lambda: len(read_grids(collected)))
+    results = {}
+    if "collect" in only:
+        results["collect"] = (t_collect, m_collect)
+    if "check" in only:
+        results["check"] = measured(lambda: _cli("check", str(collected), "--json", ok=(0, 1)))[1:]
+    if "status" in only:
+        results["status"] = measured(lambda: _cli("status", str(master), "--as-of", STATUS_AS_OF))[1:]
+        before = _digest(master)
+        _cli("status", str(master), "--as-of", STATUS_AS_OF)
+        assert _digest(master) == before, "a second status run with the same date changed the file"
+    if "report" in only:
+        results["report"] = measured(lambda: _cli("report", str(collected), "--as-of", REPORT_AS_OF,
+                                                  "--out", str(folder / "通报.xlsx")))[1:]
+    return {"rows": rows, "findings": findings, "bytes": collected.stat().st_size, "read": (t_read, m_read),
+            "results": results}
+
+
+TARGETS = {"collect": 3, "status": 2, "report": 2}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--dir", type=Path, default=None, help="where the data is generated (reused when present)")
     parser.add_argument("--only", default="collect,status,report", help="which commands to measure (comma-separated)")
     opts = parser.parse_args()
-    only = set(opts.only.split(","))
-    folder = opts.dir or Path(tempfile.mkdtemp(prefix="bench-status-"))
-    (folder / "inbox").mkdir(parents=True, exist_ok=True)
-    data = folder / "inbox" / UNIT_FILE
-    if not data.exists():
-        generate(data, opts.rows)
-    master = folder / "master.xlsx"
-    write_build(master, load_config(DEFAULT_CONFIG))
-    (rows, findings), t_collect, m_collect = measured(lambda: _collect(master, data))
-    assert rows == opts.rows, rows
-    collected = folder / "collected.xlsx"
-    shutil.copy(master, collected)
-    _, t_read, m_read = measured(lambda: len(read_grids(collected)))
-    print(f"master: {opts.rows} rows of 行政强制, {findings} findings in 退回修改, {collected.stat().st_size / 1e6:.1f} MB")
+    numbers = measure(opts.dir or Path(tempfile.mkdtemp(prefix="bench-status-")), opts.rows, set(opts.only.split(",")))
+    t_read, m_read = numbers["read"]
+    print(f"master: {opts.rows} rows of 行政强制, {numbers['findings']} findings in 退回修改, {numbers['bytes'] / 1e6:.1f} MB")
     print(f"baseline: calamine read of every sheet of the master {t_read:.2f} s, peak RSS {m_read / MIB:.0f} MiB")
-    results = []
-    if "collect" in only:
-        results.append(("collect of the one file", t_collect, m_collect, 3))
-    if "status" in only:
-        _, t_status, m_status = measured(lambda: _cli("status", str(master), "--as-of", STATUS_AS_OF))
-        before = _digest(master)
-        _cli("status", str(master), "--as-of", STATUS_AS_OF)
-        assert _digest(master) == before, "a second status run with the same date changed the file"
-        results.append(("status", t_status, m_status, 2))
-    if "report" in only:
-        _, t_report, m_report = measured(lambda: _cli("report", str(collected), "--as-of", REPORT_AS_OF,
-                                                      "--out", str(folder / "通报.xlsx")))
-        results.append(("report", t_report, m_report, 2))
     print("\nratios to the calamine read (targets in brackets):")
-    for name, seconds, peak, target in results:
-        print(f"  {name:<26} {seconds:7.2f} s  {seconds / t_read:5.2f}x  [≤ {target}x]  peak RSS {peak / MIB:5.0f} MiB"
-              + ("  [≤ 600 MB]" if target == 2 else ""))
+    for name, (seconds, peak) in numbers["results"].items():
+        target = TARGETS.get(name)
+        print(f"  {name:<8} {seconds:7.2f} s  {seconds / t_read:5.2f}x" + (f"  [≤ {target}x]" if target else "")
+              + f"  peak RSS {peak / MIB:5.0f} MiB" + ("  [≤ 600 MB]" if target == 2 else ""))
 
 
 if __name__ == "__main__":
