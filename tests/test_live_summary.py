@@ -76,7 +76,14 @@ def test_blank_summary_says_ready_when_only_warnings_are_left(tmp_path):
     assert f"校验情况（公式实时统计各表前 {live_check.BLANK_ROWS} 行的「本行问题」）" in guide
     assert live_check.rule_lines() == guide[-2:]
     assert guide[-2].startswith("实时校验（公式）：必填、下拉取值、真实日期、") and "统一社会信用代码校验位" in guide[-2]
-    assert guide[-1] == "仅由信用办汇总时校验（credit-macros check）：身份证号行政区划代码（需全国区划代码表）、按月缴费明细、重复行、表头缺列或多余列及合并单元格。"
+    assert guide[-1] == "仅由信用办汇总时校验（credit-macros check）：内容超过单元格字数上限、含不可见的控制字符、身份证号行政区划代码不存在、身份证号区划代码出生前已撤销、按月金额的格式不对、重复行、缺少必填列、缺少模板列、不是模板中的列、数据区有合并单元格。"
+
+
+def test_every_registered_rule_is_said_live_or_python_only():
+    """The two lists come from the registry: a new code lands in one of them without a second edit."""
+    from credit_macros.catalogue.rules import registry
+    assert set(live_check.LIVE_RULES) <= set(registry())
+    assert len(live_check.python_only()) == len(set(registry()) - set(live_check.LIVE_RULES)) > 0
 
 
 def test_readme_lists_the_same_rules():

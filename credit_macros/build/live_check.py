@@ -13,7 +13,7 @@ Every template sheet gets, generated from the catalogue's column types (no per-s
 说明 of a blank template) and says "可以报送" or "还有 N 处错误，请先修改".
 
 ``LIVE_RULES`` maps the rule codes of ``validate.rules`` the layer claims (the LibreOffice parity
-test compares them with ``check``) to their Chinese names, ``PYTHON_ONLY`` the codes left to
+test compares them with ``check``) to their Chinese names, ``python_only`` the registered codes left to
 ``check`` (they need tables or parsing a formula cannot do in Excel 2010, WPS and LibreOffice
 alike); ``rule_lines`` turns both into the lines of the 说明 sheet and the README. Formulas use
 only ``FUNCTIONS`` (all three programs have them; no arrays entered with Ctrl+Shift+Enter:
@@ -33,6 +33,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from credit_macros.build import styles
 from credit_macros.build.cells import put
 from credit_macros.catalogue import Column, Template, cross_rules, enum_values
+from credit_macros.catalogue.rules import registry
 from credit_macros.validate.rules import LIVE_COLUMN
 
 UNIT_ROWS = 200  # rows carrying the layer in the unit workbooks ``split`` sends
@@ -60,12 +61,6 @@ LIVE_RULES = {  # rule code (catalogue/rules.toml) → what the formulas check (
     "phone": "电话号码",
     "number": "数字不为负",
     **{rule.code: "跨列必填" for rule in cross_rules()},  # each cross rule has its code (templates.toml)
-}
-PYTHON_ONLY = {
-    "id-region": "身份证号行政区划代码（需全国区划代码表）",
-    "series": "按月缴费明细",
-    "duplicate": "重复行",
-    "missing-column": "表头缺列或多余列及合并单元格",
 }
 FUNCTIONS = ("AND", "ASC", "DATE", "DAY", "FIND", "IF", "INT", "ISERROR", "ISNUMBER", "LEFT", "LEN", "MATCH",
              "MID", "MOD", "MONTH", "NA", "NOT", "OR", "SUBSTITUTE", "SUMPRODUCT", "TODAY", "TRIM", "UPPER",
@@ -455,4 +450,14 @@ def write_summary(ws, top: int, problems: dict[str, str], rows: int) -> int:
 def rule_lines() -> list[str]:
     """What the formulas check and what only ``credit-macros check`` does (说明 sheet, README)."""
     return ["实时校验（公式）：" + "、".join(dict.fromkeys(LIVE_RULES.values())) + "。",
-            "仅由信用办汇总时校验（credit-macros check）：" + "、".join(PYTHON_ONLY.values()) + "。"]
+            "仅由信用办汇总时校验（credit-macros check）：" + "、".join(python_only()) + "。"]
+
+
+def python_only() -> list[str]:
+    """The Chinese names of the registered rules the formulas leave to ``check`` (they need tables,
+    several rows or the sheet's layout: region codes, monthly series, duplicates, headers …).
+
+    >>> python_only()[:3]
+    ['内容超过单元格字数上限', '含不可见的控制字符', '身份证号行政区划代码不存在']
+    """
+    return [r.title for code, r in registry().items() if code not in LIVE_RULES]
