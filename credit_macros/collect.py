@@ -55,7 +55,7 @@ from credit_macros.submissions import (
 from credit_macros.table import Table, find_table, is_blank
 from credit_macros.validate import ERROR, WARNING, validate_grids
 from credit_macros.validate.findings import SEVERITY_LABELS
-from credit_macros.validate.rules import _key_text
+from credit_macros.validate.rules import key_text
 
 META_SHEET = "_报送信息"  # very hidden, written by split
 META_VISIBLE = "报送信息"  # the same keys, visible to the unit
@@ -289,7 +289,7 @@ class SheetState:
         names = [c.name for c in template.columns]
         if not template.natural_key:
             return None
-        key = tuple(_key_text(values[names.index(n)], template.column(n).type in ("date", "datetime"))
+        key = tuple(key_text(values[names.index(n)], template.column(n).type in ("date", "datetime"))
                     for n in template.natural_key)
         return None if "" in key else key
 

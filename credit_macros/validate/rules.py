@@ -384,7 +384,7 @@ def _date_or_none(value) -> dt.date | None:
     return None if value.__class__ is bool else values.parse_date(value)
 
 
-def _key_text(value, is_date: bool) -> str:
+def key_text(value, is_date: bool) -> str:
     """A natural-key part as meant: dates in any form alike, text without spaces or width
     ("" for a blank cell)."""
     if value.__class__ is str and not is_date:
@@ -405,7 +405,7 @@ def _scan_duplicates(table: Table, cols: dict[str, _Cells], hits: list) -> None:
     for name in names:
         is_date = table.template.column(name).type in ("date", "datetime")
         cells = cols[name]
-        key_of = {code: _key_text(v, is_date) for code, v in cells.values.items()}
+        key_of = {code: key_text(v, is_date) for code, v in cells.values.items()}
         parts.append(map(key_of.__getitem__, cells.codes))
     keys = list(zip(*parts))
     seen: dict[tuple, int] = {}
