@@ -89,22 +89,22 @@ def _open(path: Path) -> tuple[dict[str, int], object]:
         raise _broken(path, exc)
 
 
-_PRIORITY = re.compile(rb'\spriority="\d+"')
+_UNSTABLE = re.compile(rb'\spriority="\d+"|\soutlineLevelCol="0"')
 
 
 def _saved(wb) -> dict[str, bytes]:
-    """The parts of ``wb`` as openpyxl saves it, for comparison: the save time left out, and the
+    """The parts of ``wb`` as openpyxl saves it, for comparison: the save time left out, the
     conditional formats' priorities, which openpyxl numbers on from the rules it removed (the
-    rules are re-added in the same order, so their order is what counts)."""
+    rules are re-added in the same order, so their order is what counts), and the
+    ``outlineLevelCol="0"`` its first save of a loaded sheet adds."""
     buffer = io.BytesIO()
     wb.save(buffer)
     with zipfile.ZipFile(buffer) as book:
-        return {name: _PRIORITY.sub(b"", book.read(name)) for name in book.namelist() if name != _SAVED_ANEW}
+        return {name: _UNSTABLE.sub(b"", book.read(name)) for name in book.namelist() if name != _SAVED_ANEW}
 
 
 def _install(wb, config, calendar, day: dt.date, where: str) -> bool:
     """Install or refresh the deadline sheets and the office's sheets in ``wb``; whether that changed anything."""
-    _saved(wb)  # the first save settles what openpyxl fills in on saving (e.g. outlineLevelCol)
     before = _saved(wb)
     tracking.install(wb, config, calendar, day, where)
     add_office_sheets(wb, config)
