@@ -30,21 +30,16 @@ assert ooxml.XSD.exists(), f"the shared OOXML schemas are missing: {ooxml.XSD}"
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory) -> dict[str, Path]:
+def outputs(tmp_path_factory, default_split) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("ooxml")
     none = DEFAULT_CONFIG  # the embedded default configuration
     files: dict[str, Path] = {}
 
-    build = root / "build"
-    build.mkdir()
-    assert run("--config", none, "build", "--out", build / MASTER_NAME)[0] == 0
-    files["build: master"] = build / MASTER_NAME
-    for blank in sorted(build.glob("**/附件*.xlsx")):
+    master, units, _ = default_split   # build and split with the embedded default
+    files["build: master"] = master
+    for blank in sorted(master.parent.glob("**/附件*.xlsx")):
         files[f"build: {blank.stem}"] = blank
 
-    units = root / "units"
-    units.mkdir()
-    assert run("--config", none, "split", build / MASTER_NAME, "--period", "2026-01", "--out", units)[0] == 0
     unit_books = sorted(units.glob("*.xlsx"))
     assert unit_books
     files["split: unit book"] = unit_books[0]

@@ -2,9 +2,8 @@
 import openpyxl
 import pytest
 from lo import convert, needs_soffice
-from runcli import DEFAULT_CONFIG, run
+from runcli import run
 
-from credit_macros.build.master import MASTER_NAME
 from credit_macros.catalogue.tasks import unit_templates
 from credit_macros.collect import metadata, period_argument, template_version
 from credit_macros.io.read import read_grids
@@ -14,14 +13,9 @@ BOOK = "开发建设部_2026-01_信用信息报送.xlsx"
 
 
 @pytest.fixture(scope="module")
-def split(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("split")
-    config = ["--config", DEFAULT_CONFIG]
-    assert run(*config, "build", "--out", str(folder / MASTER_NAME))[0] == 0
-    (folder / "out").mkdir()
-    code, out, err = run(*config, "split", str(folder / MASTER_NAME), "--period", "2026-01", "--out", str(folder / "out"))
-    assert code == 0, err
-    return folder / "out", out
+def split(default_split):
+    _master, units, out = default_split
+    return units, out
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +61,7 @@ def test_protection_and_metadata_survive_a_libreoffice_round_trip(split, tmp_pat
     assert metadata(read_grids(again))["单位"] == UNIT
 
 
-def test_bad_period_is_refused_and_typed_months_are_accepted(split, tmp_path):
+def test_bad_period_is_refused_and_typed_months_are_accepted(split, default_split, tmp_path):
     out, _ = split
     code, _, err = run("split", str(out / BOOK), "--period", "2026-13", "--out", str(tmp_path))
     assert (code, err) == (2, "错误：--period 的值“2026-13”不是月份，请写成 2026-01（也可写 2026-1、2026年1月、2026.1）。\n")
@@ -79,6 +73,6 @@ def test_bad_period_is_refused_and_typed_months_are_accepted(split, tmp_path):
     assert [period_argument(t) for t in ("2026年1月", "2026-1", "2026.1")] == ["2026-01"] * 3
     folder = tmp_path / "typed"
     folder.mkdir()
-    code, _, err = run("split", str(out.parent / MASTER_NAME), "--period", "2026年1月", "--out", str(folder))
+    code, _, err = run("split", str(default_split[0]), "--period", "2026年1月", "--out", str(folder))
     assert code == 0, err
     assert sorted(p.name for p in folder.iterdir()) == expected
