@@ -52,7 +52,7 @@ from credit_macros.plans import Plan, collect_plan, refuse_overflow, status_plan
 from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts, submission_rows
 from credit_macros.table import col_letter
 from credit_macros.validate import ERROR, WARNING, Report, validate_grids
-from credit_macros.validate.findings import SEVERITY_LABELS, result_rows
+from credit_macros.validate.findings import SEVERITY_LABELS, is_our_results, result_rows
 from credit_macros.validate.marks import marks_from, split_cell
 from credit_macros.validate.rules import OWN_SHEETS
 from credit_macros.validate.values import parse_date
@@ -236,7 +236,7 @@ def _paint(book, report: Report, config, freed: dict[str, set[str]]) -> None:
 def _write_results(book, report: Report) -> None:
     """The 校验结果 sheet (``result_rows``, as the file adapter writes it), in one call; the cell
     addresses become HYPERLINK formulas."""
-    sheet = _sheet(book, RESULT_SHEET)
+    sheet = _our_results(book)
     if sheet is None:
         sheet = book.sheets.add(RESULT_SHEET, after=book.sheets[len(book.sheets) - 1])
     else:
@@ -250,7 +250,17 @@ def _write_results(book, report: Report) -> None:
     sheet.range("A1").value = grid
 
 
+def _our_results(book):
+    """The 校验结果 sheet we wrote, or None; a user's own sheet of that name stops the check."""
+    sheet = _sheet(book, RESULT_SHEET)
+    if sheet is not None and not is_our_results(sheet.range("A1").value):
+        raise UserError(f"工作簿 {book.name} 中已有名为「{RESULT_SHEET}」的工作表，但不是信用台账助手生成的"
+                        f"（A1 不是校验结果的标题）。为免覆盖您的内容，没有校验：请把该表改名后再点“校验”。")
+    return sheet
+
+
 def _check(book, names: list[str], label: str) -> Report:
+    _our_results(book)  # a user's sheet named 校验结果: refused before anything is painted
     config = _config(book)
     grids = _grids(book, names)
     _status(book, f"信用台账助手：{label}，正在校验 {len(names)} 个工作表……")
@@ -289,9 +299,10 @@ def clear_marks(book):
     data and formats stay."""
     removed = sum(_clear_layer(book, name, prefix)[0] for name in _user_sheets(book) for prefix in (LAYER_PREFIX, DUE_PREFIX))
     results = _sheet(book, RESULT_SHEET)
-    if results is not None:
+    kept = results is not None and not is_our_results(results.range("A1").value)
+    if results is not None and not kept:
         results.delete()
-    _alert(book, f"已清除 {removed} 处校验标记。", "清除标记")
+    _alert(book, f"已清除 {removed} 处校验标记。" + (f"「{RESULT_SHEET}」工作表不是本工具生成的，已保留。" if kept else ""), "清除标记")
     return removed
 
 

@@ -25,7 +25,7 @@ from credit_macros import catalogue, excel
 from credit_macros.config import load_config
 from credit_macros.io.read import read_grids
 from credit_macros.validate import validate_grids
-from credit_macros.validate.findings import RESULT_HEADER
+from credit_macros.validate.findings import RESULT_HEADER, RESULT_TITLE
 from credit_macros.validate.marks import marks_from
 
 
@@ -168,8 +168,8 @@ def test_second_check_and_clear(messy):
                                "notes": [], "notes_supported": True})
         sheet = next(s for s in data["sheets"] if s["name"] == name)
         sheet["notes"] += [{"address": c} for c, w in cells.items() if w.endswith("*")]
-    data["sheets"].append({"name": excel.RESULT_SHEET, "values": [list(RESULT_HEADER)], "pictures": [], "tables": [],
-                           "notes": [], "notes_supported": True})
+    data["sheets"].append({"name": excel.RESULT_SHEET, "values": [[RESULT_TITLE + "错误 1 处"], [], list(RESULT_HEADER)],
+                           "pictures": [], "tables": [], "notes": [], "notes_supported": True})
     second = xw.Book(json=copy.deepcopy(data))
     excel.check_all(second)
     acts = actions(second)
@@ -184,6 +184,26 @@ def test_second_check_and_clear(messy):
     assert len(_by(acts, "deleteNote")) == ours
     assert len(_by(acts, "rangeClearContents")) == len({s for s, _ in marks})
     assert len(_by(acts, "sheetDelete")) == 1
+
+
+def test_a_users_own_sheet_named_like_ours_is_never_touched(messy):
+    """17.5 in the ribbon: a sheet the user made and called 校验结果 is neither overwritten by a
+    check nor deleted by 清除标记; our own (its A1 is our title) is replaced and deleted."""
+    data = payload(messy.path)
+    data["sheets"].append({"name": excel.RESULT_SHEET, "values": [["我的汇总"], ["张三", 3]], "pictures": [],
+                           "tables": [], "notes": [], "notes_supported": True})
+    checked = xw.Book(json=copy.deepcopy(data))
+    assert excel.check_all(checked) is None
+    acts = actions(checked)
+    alert = _by(acts, "alert")[0]["args"]
+    assert alert[0] == (f"工作簿 {messy.path.name} 中已有名为「校验结果」的工作表，但不是信用台账助手生成的（A1 不是校验结果的标题）。"
+                        "为免覆盖您的内容，没有校验：请把该表改名后再点“校验”。") and alert[3] == "critical"
+    assert _by(acts, "setValues") == [] and _by(acts, "addNote") == [] and _by(acts, "rangeClearContents") == []
+    cleared = xw.Book(json=copy.deepcopy(data))
+    assert excel.clear_marks(cleared) == 0
+    acts = actions(cleared)
+    assert _by(acts, "sheetDelete") == []
+    assert _by(acts, "alert")[0]["args"][0] == "已清除 0 处校验标记。「校验结果」工作表不是本工具生成的，已保留。"
 
 
 def test_errors_become_chinese_message_boxes(tmp_path):

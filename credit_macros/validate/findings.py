@@ -31,6 +31,17 @@ SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
 RESULT_HEADER = ("序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明", "规则代码")
 SUMMARY_HEADER = ("工作表", "识别为模板", "数据行数", "错误", "警告")
 FIX_HEADER = ("规则", "级别", "处数", "改正方法", "规则代码")
+RESULT_TITLE = "信用台账助手 校验结果："  # how A1 of every 校验结果 we write starts: a sheet of that name without it is the user's
+
+
+def is_our_results(first_cell) -> bool:
+    """Whether a sheet named 校验结果 is ours, by its A1 (the ribbon, which keeps no record sheet,
+    must never overwrite or delete a sheet of the user's that happens to have the name).
+
+    >>> is_our_results("信用台账助手 校验结果：错误 0 处，警告 0 处。"), is_our_results("我的汇总"), is_our_results(None)
+    (True, False, False)
+    """
+    return isinstance(first_cell, str) and first_cell.startswith(RESULT_TITLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +141,7 @@ def result_rows(report: Report) -> tuple[list[list], int]:
     quoted in messages) is plain text here; the adapters write strings as text, never formulas."""
     c = report.counts
     rows: list[list] = [
-        [f"信用台账助手 校验结果：错误 {c[ERROR]} 处，警告 {c[WARNING]} 处。点击“单元格”可跳到该处；"
+        [f"{RESULT_TITLE}错误 {c[ERROR]} 处，警告 {c[WARNING]} 处。点击“单元格”可跳到该处；"
          "改正后再校验一次，本表和标记会自动更新；“清除标记”按钮或 credit-macros clear 可清除全部标记。"],
         [],
         list(SUMMARY_HEADER),
