@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from credit_macros import deadlines
 from credit_macros.build import calendar_sheet as cs
-from credit_macros.build import styles
+from credit_macros.build import page, styles
 from credit_macros.errors import UserError
 
 SHEET = "事项台账"
@@ -103,6 +103,7 @@ def install(wb, config, index: int):
     ws.auto_filter.ref = f"A{HEADER_ROW}:{REMARK}{last}"
     cs.replace_validations(ws, validations)
     cs.replace_status_colours(ws, f"A{FIRST_ROW}:{REMARK}{last}", f"${STATUS}{FIRST_ROW}", config)
+    page.setup_page(ws)  # the print area follows the events typed so far
     return ws
 
 

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from credit_macros import catalogue
-from credit_macros.build import live_check, styles, task_status, tracking
+from credit_macros.build import live_check, page, styles, task_status, tracking
 from credit_macros.build.cells import put
 from credit_macros.build.indicator_sheet import write_indicator_sheet
 from credit_macros.build.submissions_sheet import add_office_sheets
@@ -63,8 +63,11 @@ def guide_lines(config, template: catalogue.Template | None = None) -> list[str]
     return lines
 
 
+GUIDE_WIDTH = 96  # one column across an A4 portrait page
+
+
 def _write_guide(ws, lines: list[str]) -> None:
-    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["A"].width = GUIDE_WIDTH
     for r, line in enumerate(lines, start=1):
         cell = put(ws, r, 1, line)
         cell.alignment = styles.WRAP_TOP
@@ -145,6 +148,7 @@ def build_master(config, today: dt.date | None = None) -> Workbook:
     write_indicator_sheet(wb.create_sheet(), config)  # 指标数据: filled monthly by the 信用办, read by report
     wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
     tracking.install(wb, config, Calendar.from_config(config), today, today=today)
+    page.setup_book(wb)
     return wb
 
 
@@ -162,6 +166,7 @@ def build_blank(template: catalogue.Template, config, unit: str = "", live_rows:
     if live_rows:
         problems = live_check.add_live_layer(ws, template, config, lists.ranges, first, live_rows)
         live_check.write_summary(guide, len(lines) + 2, {template.sheet: problems}, live_rows)
+    page.setup_book(wb)
     return wb
 
 

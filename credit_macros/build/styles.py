@@ -1,6 +1,14 @@
-"""Shared cell styles for the workbooks we generate."""
+"""Shared cell styles and column widths for the workbooks we generate.
+
+Column widths are in Excel's unit, the width of one digit of the default font (Calibri 11, 7 px;
+LibreOffice uses the metric-compatible Carlito); a CJK character counts two. A template column's
+width comes from its catalogue type (``column_width``): codes hold 18 characters on one line,
+文书号 and names a typical one, long text wraps.
+"""
 
 from __future__ import annotations
+
+import math
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
@@ -27,7 +35,45 @@ def style_header(cell, rgb: str) -> None:
     cell.border = BORDER
 
 
+def text_width(text: str) -> int:
+    """Display width of ``text`` in digit widths: a CJK character counts two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
+
+
 def header_width(text: str, minimum: int = 10, maximum: int = 40) -> float:
-    """A usable column width for a header (CJK characters count double)."""
-    width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text)) + 2
-    return max(minimum, min(maximum, width))
+    """A usable column width for a header on one line."""
+    return max(minimum, min(maximum, text_width(text) + 2))
+
+
+DEFAULT_WIDTH = 8.43  # a column without a width of its own
+CODE_WIDTH = 24  # 18 characters of a 统一社会信用代码 or 身份证号 on one line: 18 digits are 134 px, half of them capitals (M, W up to 13 px) 160 px
+PHONE_WIDTH = 16  # 029-12345678, 13912345678
+DOCUMENT_NO_WIDTH = 30  # 文书号 / 户号 such as 沣西执法罚决字〔2026〕第0012号
+NAME_WIDTH = 30  # a unit's or company's name, 西咸新区沣西新城某某科技有限公司 (wraps beyond)
+PERSON_WIDTH = 10  # a person's name
+LONG_TEXT_WIDTH = 24  # 内容, 理由, 依据, 备注 …: wrapped
+ENUM_MAX_WIDTH = 30  # longer choices wrap
+TYPE_WIDTHS = {"uscc": CODE_WIDTH, "party_code": CODE_WIDTH, "id_number": CODE_WIDTH, "phone": PHONE_WIDTH,
+               "date": 12, "datetime": 17, "number": 12, "yesno": 6, "series": LONG_TEXT_WIDTH}
+WRAPPED_TYPES = ("text", "enum", "series")
+
+
+def content_width(column, choices: list[str] | None = None) -> float:
+    """The width a template column's values need, from its catalogue type (``catalogue.Column``)
+    and, for a drop-down, its ``choices``."""
+    if column.type in TYPE_WIDTHS:
+        return TYPE_WIDTHS[column.type]
+    if column.type == "enum":
+        return min(ENUM_MAX_WIDTH, max(map(text_width, choices)) + 3) if choices else PERSON_WIDTH + 4
+    if column.text:
+        return DOCUMENT_NO_WIDTH
+    if column.name.endswith("名称"):
+        return NAME_WIDTH
+    if column.name.endswith(("姓名", "人")):
+        return PERSON_WIDTH
+    return LONG_TEXT_WIDTH
+
+
+def column_width(column, choices: list[str] | None = None) -> float:
+    """``content_width``, or wider where the header would need more than two lines."""
+    return max(content_width(column, choices), math.ceil(text_width(column.name) / 2) + 3, 10)

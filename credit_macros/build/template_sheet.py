@@ -120,7 +120,9 @@ def write_template_sheet(ws, template: Template, config, lists: ListSheet, unit:
         dv.add(f"{letter}{first_data}:{letter}{LAST_ROW}")
         ws.add_data_validation(dv)
         dims = ws.column_dimensions[letter]
-        dims.width = styles.header_width(column.name, minimum=14 if column.text else 10)
+        dims.width = styles.column_width(column, values)
+        if column.type in styles.WRAPPED_TYPES:
+            dims.alignment = styles.WRAP_TOP
         if column.text:
             dims.number_format = styles.TEXT_FORMAT
         elif column.type == "date":

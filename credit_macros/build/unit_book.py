@@ -18,7 +18,7 @@ from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 
 from credit_macros import catalogue
-from credit_macros.build import live_check, styles
+from credit_macros.build import live_check, page, styles
 from credit_macros.build.cells import put
 from credit_macros.build.master import guide_lines
 from credit_macros.build.template_sheet import ListSheet, write_template_sheet
@@ -93,6 +93,7 @@ def build_unit_book(unit: str, period: str, config, live_rows: int = live_check.
     meta.sheet_state = "veryHidden"
     wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
     wb.active = 1
+    page.setup_book(wb)
     return wb
 
 

@@ -13,7 +13,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from credit_macros.build import styles
+from credit_macros.build import page, styles
 from credit_macros.build.cells import put
 from credit_macros.masking import mask
 from credit_macros.report import indicators as indlib
@@ -197,26 +197,12 @@ def _trend_charts(ws, trend_ws, result: ReportResult, first_row: int) -> None:
         trend_ws.column_dimensions[letter].width = width
 
 
-def _print_setup(ws, title_rows: int) -> None:
-    """A4 landscape, one page wide, header row on every page, footer: sheet name and 第 N 页 / 共 M 页."""
-    ws.page_setup.paperSize, ws.page_setup.orientation = ws.PAPERSIZE_A4, "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
-    if title_rows:
-        ws.print_title_rows = f"1:{title_rows}"
-    ws.oddFooter.left.text, ws.oddFooter.right.text = "&A", "第 &P 页 / 共 &N 页"
-    ws.oddFooter.left.size = ws.oddFooter.right.size = 9
-
-
 def build_workbook(result: ReportResult, config) -> Workbook:
     wb = Workbook()
     _summary_sheet(wb.active, result, config)
     _score_sheet(wb.create_sheet(SCORE_SHEET), result, config)
     _indicator_sheet(wb.create_sheet(INDICATOR_SHEET), wb.create_sheet(TREND_SHEET), result, config)
-    for ws, title_rows in zip(wb.worksheets, (0, 1, 1, 0)):
-        _print_setup(ws, title_rows)
+    page.setup_book(wb)
     return wb
 
 
