@@ -1,0 +1,214 @@
+"""The files as printed: LibreOffice renders the blank templates, a unit's workbook of ``split``,
+the demo's master, the 半月通报 workbook and the .docx circular to PDF, and the pages are measured
+with poppler (``pdftotext``): pages per sheet (the footer names the sheet), the text on a page,
+and code cells against their columns (Carlito's metrics, Calibri's twin).
+
+Page 1 of each PDF is kept as a PNG (``pdftoppm -r 50``) in the folder ``$CREDIT_MACROS_ARTEFACTS``
+(default: a new temporary folder, printed at the end of the run) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+from fontmetrics import column_pixels, font_file, text_pixels
+from lo import convert, needs_soffice
+from runcli import DEFAULT_CONFIG, run
+
+from credit_macros import catalogue
+from credit_macros.build.master import GUIDE_SHEET, MASTER_NAME, blank_name, guide_lines
+from credit_macros.build.page import title_rows
+from credit_macros.catalogue import CODE_TYPES
+from credit_macros.catalogue import tasks as tasklib
+from credit_macros.catalogue import units as unitlib
+from credit_macros.collect import META_VISIBLE
+from credit_macros.config import load_config
+
+pytestmark = [
+    needs_soffice,
+    pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
+                       reason="poppler-utils（pdftotext、pdftoppm）未安装；.ci/run 会安装"),
+    pytest.mark.slow,
+]
+FOOTER = re.compile(r"^\s*(\S+)\s+第\s*(\d+)\s*页\s*/\s*共\s*(\d+)\s*页\s*$")
+UNIT = "西咸新区消防救援支队沣西新城大队"  # reports six templates
+PERIOD = "2026-01"
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+class Printed:
+    """A file rendered to PDF: its pages' text (``pdftotext -layout``) and each page's sheet."""
+
+    def __init__(self, source: Path, outdir: Path, artefacts: Path, label: str):
+        self.source = source
+        self.pdf = convert(source, "pdf", outdir)
+        text = subprocess.run(["pdftotext", "-layout", str(self.pdf), "-"], capture_output=True, text=True, check=True).stdout
+        self.pages = text.split("\f")[:-1]
+        # content order: the lines of a wrapped cell stay together (in -layout they interleave with
+        # the next columns' lines)
+        raw = subprocess.run(["pdftotext", "-raw", str(self.pdf), "-"], capture_output=True, text=True, check=True).stdout
+        self.raw = raw.split("\f")[:-1]
+        self.cells = [_squeeze(page) for page in self.raw]
+        self.png = artefacts / f"{label}-1.png"
+        subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(self.pdf),
+                        str(artefacts / f"{label}-1")], check=True)
+
+    def sheets(self) -> list[str | None]:
+        """The sheet each page's footer names (read in content order: in -layout a chart's labels
+        may share the footer's line)."""
+        found = [[m.group(1) for m in map(FOOTER.match, page.splitlines()) if m] for page in self.raw]
+        return [names[0] if len(names) == 1 else None for names in found]
+
+    def sheet_texts(self, sheet: str) -> list[str]:
+        """``cells`` of the pages of ``sheet``."""
+        return [text for name, text in zip(self.sheets(), self.cells) if name == sheet]
+
+
+@pytest.fixture(scope="module")
+def artefacts() -> Path:
+    folder = Path(os.environ.get("CREDIT_MACROS_ARTEFACTS") or tempfile.mkdtemp(prefix="credit-macros-print-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
+    print(f"\n打印预览（每个文件第 1 页的 PNG）：{folder}")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("print")
+    built = root / "build" / MASTER_NAME
+    assert run("--config", DEFAULT_CONFIG, "build", "--out", built)[0] == 0
+    units = root / "units"
+    assert run("--config", DEFAULT_CONFIG, "split", built, "--period", PERIOD, "--out", units)[0] == 0
+    demo = root / "demo"
+    assert run("--config", DEFAULT_CONFIG, "demo", "--out", demo)[0] == 0
+    found = {f"blank {t.key}": built.parent / "空白模板" / blank_name(t) for t in catalogue.templates()}
+    found["unit book"] = units / f"{unitlib.by_name(UNIT).short}_{PERIOD}_信用信息报送.xlsx"
+    found["master"] = demo / MASTER_NAME
+    found["report xlsx"], = (demo / "通报").glob("*.xlsx")
+    found["report docx"], = (demo / "通报").glob("*.docx")
+    return found
+
+
+@pytest.fixture(scope="module")
+def printed(files, tmp_path_factory, artefacts) -> dict[str, Printed]:
+    outdir = tmp_path_factory.mktemp("pdf")
+    return {name: Printed(path, outdir / name.replace(" ", "_"), artefacts, name.replace(" ", "_")) for name, path in files.items()}
+
+
+def test_page_one_of_each_file_is_kept_as_png(printed):
+    for name, item in printed.items():
+        assert item.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+@pytest.mark.parametrize("template", catalogue.templates(), ids=lambda t: t.key)
+def test_blank_template_prints_one_page_per_sheet(printed, template):
+    """Empty, a blank template is one page per sheet: the table one page wide (all its headers on
+    it) and the 说明 whole on the next."""
+    item = printed[f"blank {template.key}"]
+    assert item.sheets() == [template.sheet, GUIDE_SHEET]
+    assert [c.name for c in template.columns if _squeeze(c.name) not in item.cells[0]] == []
+    guide = item.cells[1]
+    assert [line for line in guide_lines(load_config(None), template) if _squeeze(line) not in guide] == []
+
+
+def test_unit_book_prints_one_page_per_sheet_and_the_whole_instructions(printed):
+    item = printed["unit book"]
+    keys = tasklib.unit_templates(UNIT)
+    assert item.sheets() == [META_VISIBLE] + [catalogue.template(k).sheet for k in keys]
+    info = item.cells[0]
+    config = load_config(None)
+    wanted = [f"{config['office']['district']}社会信用信息报送表", UNIT, PERIOD,
+              "、".join(catalogue.template(k).label for k in keys)] + guide_lines(config)[1:]
+    assert [line for line in wanted if _squeeze(line) not in info] == []
+    for page, key in zip(item.cells[1:], keys):
+        assert [c.name for c in catalogue.template(key).columns if _squeeze(c.name) not in page] == []
+
+
+def test_master_sheets_print_one_page_wide(printed):
+    """Every sheet of the demo's master: its first page holds its first and last printed header
+    (fit to one page wide; LibreOffice would put the right-hand columns on later pages), its
+    header rows repeat on every page, and the 说明 prints on one page."""
+    item = printed["master"]
+    wb = openpyxl.load_workbook(item.source)
+    pages = Counter(item.sheets())
+    assert pages[GUIDE_SHEET] == 1 and None not in pages
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        header = title_rows(ws)
+        assert pages[ws.title] >= 1, ws.title
+        if not header:
+            continue
+        names = [ws.cell(header, c).value for c in range(1, ws.max_column + 1)
+                 if ws.cell(header, c).value and not ws.column_dimensions[ws.cell(header, c).column_letter].hidden]
+        for n, text in enumerate(item.sheet_texts(ws.title)):
+            assert _squeeze(names[0]) in text and _squeeze(names[-1]) in text, (ws.title, n + 1, names[0], names[-1])
+    print({sheet: count for sheet, count in pages.items()})
+
+
+def test_code_cells_fit_their_columns(printed):
+    """No 统一社会信用代码 / 身份证号 / 电话 of the demo is wider than its column in Carlito 11 (the
+    font LibreOffice uses for Calibri): each shows whole on one line. The same widths hold a
+    letter-heavy 18-character code, and the unit book and blank template columns are as wide."""
+    carlito = font_file()
+    if carlito is None:
+        pytest.skip("Carlito 字体未安装；.ci/run 会安装 fonts-crosextra-carlito")
+    master = openpyxl.load_workbook(printed["master"].source)
+    unit = openpyxl.load_workbook(printed["unit book"].source)
+    checked = 0
+    for template in catalogue.templates():
+        ws = master[template.sheet]
+        first = (2 if template.unit_line else 1) + template.header_rows
+        blank = openpyxl.load_workbook(printed[f"blank {template.key}"].source)[template.sheet]
+        for c, column in enumerate(template.columns, start=1):
+            if column.type not in CODE_TYPES:
+                continue
+            letter = openpyxl.utils.get_column_letter(c)
+            room = column_pixels(ws.column_dimensions[letter].width)
+            assert blank.column_dimensions[letter].width == ws.column_dimensions[letter].width
+            if template.sheet in unit.sheetnames:
+                assert unit[template.sheet].column_dimensions[letter].width == ws.column_dimensions[letter].width
+            if column.type != "phone":
+                assert text_pixels("91610131MA6TGMWN3X", carlito) <= room, (template.sheet, column.name)
+            for r in range(first, ws.max_row + 1):
+                value = ws.cell(r, c).value
+                if isinstance(value, str) and value:
+                    checked += 1
+                    assert text_pixels(value, carlito) <= room, (template.sheet, f"{letter}{r}", value, room)
+    assert checked > 100
+
+
+def test_report_workbook_prints_one_page_wide(printed):
+    item = printed["report xlsx"]
+    sheets = item.sheets()
+    assert sheets[0] == "通报" and set(sheets) == {"通报", "单位得分", "指标", "指标趋势"}
+    assert "沣西新城社会信用体系建设工作通报" in item.cells[0]
+    for text in item.sheet_texts("单位得分"):
+        assert "排名" in text and "备注" in text
+
+
+def test_circular_pages_numbers_and_table_rows(printed):
+    """The .docx as printed: "— N —" at the foot of page N, the 期号 line on page 1, and each row of
+    the score table on one line: rank … 得分, no number broken over two lines."""
+    pages = printed["report docx"].pages
+    assert re.search(r"\d{4}年第\d+期", _squeeze(pages[0]))
+    for n, page in enumerate(pages, start=1):
+        assert _squeeze([line for line in page.splitlines() if line.strip()][-1]) == f"—{n}—"
+    rows = [line.split() for page in pages for line in page.splitlines() if re.match(r"\s*\d+\s+\S", line)]
+    score_rows = [r for r in rows if len(r) >= 8 and re.fullmatch(r"\d+\.\d", r[-1])]
+    assert len(score_rows) >= 10
+    for row in score_rows:
+        assert re.fullmatch(r"\d+\.\d%", row[-3]) and re.fullmatch(r"\d+\.\d%|—", row[-2]), row
+    tokens = "".join(pages).split()
+    assert not [t for t in tokens if re.fullmatch(r"%|\.\d+%?|\d%", t)]
