@@ -71,8 +71,8 @@ def build_unit_book(unit: str, period: str, config, live_rows: int = live_check.
         put(info, r, 2, value).number_format = styles.TEXT_FORMAT
     info.cell(len(rows) + 3, 1, "报送内容").font = styles.HEADER_FONT
     put(info, len(rows) + 3, 2, "、".join(catalogue.template(k).label for k in keys))
-    info.column_dimensions["A"].width = 14
-    info.column_dimensions["B"].width = 90
+    info.column_dimensions["A"].width = 16  # 信用修复告知书 on one line
+    info.column_dimensions["B"].width = 82  # with the summary's C: within A4 portrait
     info.protection.sheet = True
     lists = ListSheet(wb)
     problems = {}
