@@ -37,7 +37,7 @@ LANDSCAPE_FROM = 114  # column-width units (7 px): A4 portrait holds 99 within t
 # than this, portrait would shrink the text below 87 %, so the sheet prints landscape
 FOOTER_PAGES = "第 &P 页 / 共 &N 页"
 SIDE_MARGIN, END_MARGIN = 0.6, 0.8  # inches: 1.5 cm, 2 cm
-LINE_HEIGHT = 15  # points per line of 11-point text (14 for a title's extra lines)
+LINE_HEIGHT = 15  # points per line of 11-point text
 
 
 def title_rows(ws) -> int:
@@ -58,8 +58,7 @@ def live_column(ws, header_row: int) -> int | None:
 def last_typed_row(ws) -> int:
     """The last row holding a value that is not a formula."""
     for row in range(ws.max_row, 0, -1):
-        if any(cell.value not in (None, "") and not (isinstance(cell.value, str) and cell.data_type == "f")
-               for cell in ws[row]):
+        if any(cell.value not in (None, "") and cell.data_type != "f" for cell in ws[row]):
             return row
     return 0
 
@@ -112,7 +111,7 @@ def fit_row_heights(ws) -> None:
         for cell in row:
             if not isinstance(cell.value, str) or cell.data_type == "f" or not (cell.alignment and cell.alignment.wrap_text):
                 continue
-            width = merged.get(cell.coordinate) or ws.column_dimensions[cell.column_letter].width or styles.DEFAULT_WIDTH
+            width = merged.get(cell.coordinate) or _cell_width(ws, cell)
             font = (cell.font.sz or 11) if cell.font else 11
             per_line = max(1.0, (width - 1) * 11 / font)
             needed = sum(max(1, math.ceil(styles.text_width(part) / per_line)) for part in cell.value.split("\n"))
@@ -130,7 +129,7 @@ def setup_page(ws) -> None:
     if live:
         last_column = live - 1
         ws.print_area = f"A1:{get_column_letter(last_column)}{ws.max_row}"
-    elif header and last_typed_row(ws) < ws.max_row:
+    elif header and (last_typed_row(ws) < ws.max_row or ws.print_area):  # set before: kept current
         ws.print_area = f"A1:{get_column_letter(last_column)}{max(header, last_typed_row(ws))}"
     setup = ws.page_setup
     setup.paperSize = ws.PAPERSIZE_A4
