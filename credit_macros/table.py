@@ -18,15 +18,25 @@ columns.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from credit_macros.catalogue import Template, normalize_header, templates
 
 HEADER_SCAN_ROWS = 12  # headers sit in the first rows ("单位：" line, titles above them)
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug ignored)
+
+
+@lru_cache(maxsize=None)
 def col_letter(index: int) -> str:
-    """0-based column index → Excel letters (0 → A, 26 → AA)."""
+    """0-based column index → Excel letters.
+
+    >>> col_letter(0), col_letter(25), col_letter(26), col_letter(701), col_letter(16383)
+    ('A', 'Z', 'AA', 'ZZ', 'XFD')
+    """
     letters = ""
     index += 1
     while index:
@@ -36,7 +46,11 @@ def col_letter(index: int) -> str:
 
 
 def col_index(letters: str) -> int:
-    """Excel letters → 0-based column index."""
+    """Excel letters → 0-based column index.
+
+    >>> col_index("A"), col_index("AA"), col_index("XFD")
+    (0, 26, 16383)
+    """
     n = 0
     for ch in letters.upper():
         n = n * 26 + ord(ch) - 64

@@ -39,6 +39,7 @@ from python_calamine import CalamineWorkbook
 
 from credit_macros.errors import UserError
 from credit_macros.io.cached import sheet_parts
+from credit_macros.table import col_index, col_letter
 
 MAX_PART = 4 << 30  # uncompressed bytes of one part (a 1,048,576-row sheet is about 2 GB)
 MAX_TOTAL = 8 << 30  # uncompressed bytes of the whole package
@@ -65,22 +66,6 @@ _WIDE = re.compile(rb' r="([A-Z]{2,3})\d')  # a cell reference beyond column Z
 _CELL_REF = re.compile(rb'<(?:[\w.-]+:)?c [^>]*?r="([A-Z]+)(\d+)"')
 _SI = re.compile(rb"<(?:[\w.-]+:)?si[ >]")
 _MERGE = re.compile(rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\sref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-
-
-def _number(letters: bytes) -> int:
-    """1-based column number of ``letters``."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
-
-
-def _letters(n: int) -> bytes:
-    out = b""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        out = bytes((65 + rest,)) + out
-    return out
 
 
 def _size(n: int) -> str:
@@ -126,7 +111,7 @@ class Shape:
 
     @property
     def width(self) -> int:
-        return max(map(_number, self.wide), default=26)
+        return max((col_index(c.decode()) + 1 for c in self.wide), default=26)
 
     def compact(self) -> bool:
         """Whether calamine may read the sheet whole from the file: few rows, no long runs of
@@ -179,10 +164,10 @@ def scan(book: zipfile.ZipFile, part: str, where: str) -> Shape:
             for start, text in _long_texts(buffer, limit):
                 cell = _CELL_REF.match(buffer, buffer.rfind(b"<" + prefix + b"c ", 0, start))
                 if cell:
-                    shape.long[(int(cell.group(2)) - 1, _number(cell.group(1)) - 1)] = text
+                    shape.long[(int(cell.group(2)) - 1, col_index(cell.group(1).decode()))] = text
             if end >= 0:
                 tail = buffer[end:] + source.read()
-                shape.merged = [((int(r0) - 1, _number(c0) - 1), (int(r1 or r0) - 1, _number(c1 or c0) - 1))
+                shape.merged = [((int(r0) - 1, col_index(c0.decode())), (int(r1 or r0) - 1, col_index((c1 or c0).decode())))
                                 for c0, r0, c1, r1 in _MERGE.findall(tail)]
                 break
             chunk = source.read(READ)
@@ -244,7 +229,7 @@ def _patch_long(book: zipfile.ZipFile, part: str, grid: list, shape: Shape | Non
                 buffer += chunk
                 limit = buffer.rfind(b">") + 1
                 for m in cells.finditer(buffer, 0, limit):
-                    long[(int(m.group(2)) - 1, _number(m.group(1)) - 1)] = shared[int(m.group(3))]
+                    long[(int(m.group(2)) - 1, col_index(m.group(1).decode()))] = shared[int(m.group(3))]
                 buffer = buffer[limit:]
     for (r, c), text in long.items():
         if r < len(grid) and c < len(grid[r]) and grid[r] is not EMPTY_ROW:
@@ -272,7 +257,7 @@ class _Piece:
         self.part, self.root = part, root
         self.columns = columns  # original 1-based column of each renumbered column, or None
         if columns is not None:
-            new = {_letters(c): _letters(i) for i, c in enumerate(columns, start=1)}
+            new = {col_letter(c - 1).encode(): col_letter(i).encode() for i, c in enumerate(columns)}
             self.renumber = lambda data: re.sub(rb'(\sr=")([A-Z]{1,3})(\d)', lambda m: m.group(1) + new[m.group(2)] + m.group(3), data)
 
     def read(self, sheet_name: str, data: bytes, prefix: bytes):
@@ -325,7 +310,7 @@ def _columns(book: zipfile.ZipFile, part: str, where: str) -> list[int]:
             limit = buffer.rfind(b">") + 1
             found.update(refs.findall(buffer, 0, limit))
             buffer = buffer[limit:]
-    return sorted(map(_number, found))
+    return sorted(col_index(c.decode()) + 1 for c in found)
 
 
 def read_sheet(book: zipfile.ZipFile, sheet_name: str, part: str, shape: Shape, where: str) -> list[list]:

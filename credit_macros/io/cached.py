@@ -32,7 +32,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-_EPOCH = dt.date(1899, 12, 30)
+from credit_macros.table import EXCEL_EPOCH
+
 _CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _FORMULA = re.compile(rb"<f(?:\s[^>]*)?(?:/>|>.*?</f>)", re.S)
 _TYPE = re.compile(rb'\st="[^"]*"')
@@ -63,7 +64,7 @@ def _encode(value) -> tuple[bytes, bytes]:
     if isinstance(value, dt.datetime):
         raise TypeError("datetime cached values are not supported; pass a date")
     if isinstance(value, dt.date):
-        return b"", str((value - _EPOCH).days).encode()
+        return b"", str((value - EXCEL_EPOCH).days).encode()
     if isinstance(value, (int, float)):
         return b"", repr(value).encode()
     if isinstance(value, str):

@@ -27,10 +27,11 @@ from credit_macros import catalogue
 from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, Outcome, collect
 from credit_macros.errors import UserError
 from credit_macros.io.read import read_grids
-from credit_macros.io.xlsxstream import SheetMarks, apply, column_letter, move_comments, move_notes, read_marks
+from credit_macros.io.xlsxstream import SheetMarks, apply, move_comments, move_notes, read_marks
 from credit_macros.plans import collect_plan, refuse_overflow, written_rows
 from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
 from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET
+from credit_macros.table import col_letter
 from credit_macros.workdays import Calendar
 
 OFFICE_SHEETS = (STATUS_SHEET, RECEIPTS_SHEET, FINDINGS_SHEET, HISTORY_SHEET)
@@ -69,9 +70,9 @@ def office_marks(marks: dict[str, SheetMarks]) -> dict[str, dict[int, list[str]]
     for sheet, found in marks.items():
         rows = out.setdefault(sheet, {})
         for (r, c) in sorted(found.fills):
-            rows.setdefault(r, []).append(f"{column_letter(c)}{r} 单元格底色")
+            rows.setdefault(r, []).append(f"{col_letter(c - 1)}{r} 单元格底色")
         for (r, c), text in sorted(found.comments.items()):
-            rows.setdefault(r, []).append(f"{column_letter(c)}{r} 批注“{text}”")
+            rows.setdefault(r, []).append(f"{col_letter(c - 1)}{r} 批注“{text}”")
     return out
 
 

@@ -41,9 +41,9 @@ from credit_macros.errors import UserError
 from credit_macros.io.bounded import scan
 from credit_macros.io.cached import sheet_parts
 from credit_macros.io.read import WRITABLE, classify
-from credit_macros.io.xlsxstream import (STYLES_PART, RowWriter, Styles, column_letter, column_number, column_styles,
-                                         edit_rows, repack, text)
+from credit_macros.io.xlsxstream import STYLES_PART, RowWriter, Styles, column_styles, edit_rows, repack, text
 from credit_macros.safeio import atomic_write, refuse_if_locked, refuse_if_read_only, target_of
+from credit_macros.table import col_index, col_letter
 from credit_macros.validate.findings import ERROR, WARNING, Report, result_rows
 from credit_macros.validate.marks import AUTHOR, NOTE_TAG, marks_from
 from credit_macros.validate.rules import OWN_SHEETS
@@ -303,7 +303,7 @@ def _sheet_values(package: _Package, part: str) -> dict[int, dict[int, str]]:
                     root = ET.fromstring(package.read("xl/sharedStrings.xml") or b"<sst/>")
                     shared = ["".join(t.text or "" for t in si.iter(f"{{{MAIN}}}t") if True) for si in root]
                 value = shared[int(value)] if value.isdigit() and int(value) < len(shared) else ""
-        rows.setdefault(int(m.group(2)), {})[column_number(m.group(1))] = value
+        rows.setdefault(int(m.group(2)), {})[col_index(m.group(1)) + 1] = value
     return rows
 
 
@@ -960,7 +960,7 @@ def _quoted(sheet: str) -> str:
 def _split(ref: str) -> tuple[int, int]:
     """"B12" → (12, 2): 1-based row and column."""
     m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-    return int(m.group(2)), column_number(m.group(1))
+    return int(m.group(2)), col_index(m.group(1)) + 1
 
 
 def _head(archive: zipfile.ZipFile, part: str) -> bytes:
@@ -996,10 +996,10 @@ def _anchors(archive, parts, report: Report, merged):
         else:
             ranges = ()
         for (r0, c0), (r1, c1) in ranges:
-            top_left = f"{column_letter(c0 + 1)}{r0 + 1}"
+            top_left = f"{col_letter(c0)}{r0 + 1}"
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
-                    hidden[(sheet, f"{column_letter(c + 1)}{r + 1}")] = top_left
+                    hidden[(sheet, f"{col_letter(c)}{r + 1}")] = top_left
     return lambda sheet, cell: hidden.get((sheet, cell), cell)
 
 
@@ -1035,7 +1035,7 @@ class _RowEditor:
                 new_token = self._cell(number, col, None, created, row_style if row_style >= 0 else None)
                 if new_token not in (ABSENT, NO_ROW):
                     at = cells.insert_at(col)
-                    out += [element[position:at], b'<%sc r="%s%d" s="%s"/>' % (prefix, column_letter(col).encode(), number,
+                    out += [element[position:at], b'<%sc r="%s%d" s="%s"/>' % (prefix, col_letter(col - 1).encode(), number,
                                                                            new_token.encode())]
                     position = at
                 continue
@@ -1086,7 +1086,7 @@ class _RowEditor:
             original, base = token, int(token) if token.isdigit() else 0
         new = str(self.styles.mark(base, colour))
         note, shape, author = self.notes.get((row, col), ("", "", ""))
-        self.marking.record.cells[(self.plan.name, f"{column_letter(col)}{row}")] = (
+        self.marking.record.cells[(self.plan.name, f"{col_letter(col - 1)}{row}")] = (
             colour, original, new, note, shape, self.styles.fill_of(base), author)
         return new
 
@@ -1128,14 +1128,14 @@ class _Cells:
             self.parsed, col = {}, 0
             for m in _CELL_TAG.finditer(self.element, self.start):
                 ref = _CELL_REF.search(m.group(2))
-                col = column_number(ref.group(1).decode()) if ref else col + 1
+                col = col_index(ref.group(1).decode()) + 1 if ref else col + 1
                 self.parsed[col] = self._span(m.start())
         return self.parsed
 
     def find(self, col: int) -> tuple[int, int, int] | None:
         """(start, end of the start tag, end) of the cell in column ``col``, or None."""
         if self.parsed is None:
-            key = b' r="%s%d"' % (column_letter(col).encode(), self.number)
+            key = b' r="%s%d"' % (col_letter(col - 1).encode(), self.number)
             at = self.element.find(key, self.start)
             while at >= 0:
                 lt = self.element.rfind(b"<", self.start, at)
@@ -1173,11 +1173,11 @@ def _result_sheet(rows: list[list], first: int, report: Report, styles: _MarkSty
         if r > first:
             f = report.findings[r - first - 1]
             links.append(b'<hyperlink ref="%s%d" location=%s display=%s/>' % (
-                column_letter(link).encode(), r, _attr(f"{_quoted(f.sheet)}!{f.cell}"), _attr(f.cell)))
+                col_letter(link - 1).encode(), r, _attr(f"{_quoted(f.sheet)}!{f.cell}"), _attr(f.cell)))
     cols = "".join(f'<col min="{c}" max="{c}" width="{WIDTHS.get(str(h), 14)}" customWidth="1"/>'
                    for c, h in enumerate(header, start=1))
     return ((f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}" xmlns:r="{RELS_NS}">'
-             f'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:{column_letter(width)}{len(rows)}"/>'
+             f'<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref="A1:{col_letter(width - 1)}{len(rows)}"/>'
              f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{first}" topLeftCell="A{first + 1}" activePane="bottomLeft" '
              f'state="frozen"/><selection pane="bottomLeft" activeCell="A{first + 1}" sqref="A{first + 1}"/></sheetView></sheetViews>'
              f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>').encode()
@@ -1193,7 +1193,7 @@ def _book_sheet(rows: list[list], plain: Styles) -> bytes:
     writer = RowWriter(plain, {})
     width = len(BOOK_HEADER)
     return ((f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}">'
-             f'<dimension ref="A1:{column_letter(width)}{len(rows)}"/><sheetData>').encode()
+             f'<dimension ref="A1:{col_letter(width - 1)}{len(rows)}"/><sheetData>').encode()
             + "".join(writer.row(r, values) for r, values in enumerate(rows, start=1)).encode()
             + b"</sheetData></worksheet>")
 

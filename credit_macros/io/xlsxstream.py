@@ -60,7 +60,6 @@ import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import BinaryIO, Callable
 from xml.sax.saxutils import escape
 
@@ -69,6 +68,7 @@ from credit_macros.errors import UserError
 from credit_macros.io.cached import sheet_parts
 from credit_macros.io.zipout import ZipOut
 from credit_macros.plans import Plan
+from credit_macros.table import EXCEL_EPOCH, col_index, col_letter
 
 STYLES_PART = "xl/styles.xml"
 CHUNK = 1 << 20  # bytes read at a time from a worksheet part
@@ -76,7 +76,7 @@ BATCH = 2000  # generated rows written to the zip entry at a time
 STREAM_LEVEL = 3  # deflate level of the members ``repack`` writes: twice as fast as 6, about a fifth larger
 TIME_FORMAT = "hh:mm:ss"
 DURATION_FORMAT = "[h]:mm:ss"
-_EPOCH = dt.datetime(1899, 12, 30)
+_EPOCH = dt.datetime.combine(EXCEL_EPOCH, dt.time())
 _DAY = dt.timedelta(days=1)
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # built-in number formats that show dates or times (ECMA-376 18.8.30, and the CJK ones 27-36, 50-58)
@@ -95,32 +95,6 @@ _STYLESHEET = re.compile(rb"<([\w.-]+:)?styleSheet\b[^>]*>")
 _COL = re.compile(rb"<(?:[\w.-]+:)?col\b([^>]*?)/?>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
-
-
-@lru_cache(maxsize=None)
-def column_letter(n: int) -> str:
-    """The letters of 1-based column ``n``.
-
-    >>> column_letter(1), column_letter(26), column_letter(27), column_letter(702), column_letter(16384)
-    ('A', 'Z', 'AA', 'ZZ', 'XFD')
-    """
-    letters = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def column_number(letters: str) -> int:
-    """The inverse of ``column_letter``.
-
-    >>> column_number("A"), column_number("AA"), column_number("XFD")
-    (1, 27, 16384)
-    """
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def text(value: str) -> str:
@@ -144,9 +118,9 @@ def serial(value) -> str:
     if isinstance(value, dt.datetime):
         days = (value.replace(tzinfo=None) - _EPOCH) / _DAY
     elif isinstance(value, dt.date):
-        return str((value - _EPOCH.date()).days)
+        return str((value - EXCEL_EPOCH).days)
     elif isinstance(value, dt.time):
-        days = (dt.datetime.combine(_EPOCH.date(), value.replace(tzinfo=None)) - _EPOCH) / _DAY
+        days = (dt.datetime.combine(EXCEL_EPOCH, value.replace(tzinfo=None)) - _EPOCH) / _DAY
     else:
         days = value / _DAY
     return str(int(days)) if days.is_integer() else repr(days)
@@ -305,7 +279,7 @@ class RowWriter:
     def _made(self, c: int, xf: int) -> tuple[str, ...]:
         p = self.prefix
         style = f' s="{xf}"' if xf else ""
-        return (f'<{p}c r="{column_letter(c)}', f'"{style} t="inlineStr"><{p}is><{p}t>',
+        return (f'<{p}c r="{col_letter(c - 1)}', f'"{style} t="inlineStr"><{p}is><{p}t>',
                 f'"{style} t="inlineStr"><{p}is><{p}t xml:space="preserve">', f'"{style}><{p}v>', f'"{style} t="b"><{p}v>')
 
     def _time_middle(self, column: int, value, xf: int | None = None) -> str:
@@ -341,12 +315,12 @@ class RowWriter:
                 add(start + number + boolean + ("1" if value else "0") + self.number_end)
             elif kind is int or kind is float:
                 if not math.isfinite(value):
-                    raise ValueError(f"{column_letter(c)}{r}: {value!r} cannot be stored in a worksheet")
+                    raise ValueError(f"{col_letter(c - 1)}{r}: {value!r} cannot be stored in a worksheet")
                 add(start + number + plain + (str(value) if kind is int else repr(value)) + self.number_end)
             elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
                 add(start + number + self._time_middle(c, value, xf) + serial(value) + self.number_end)
             else:
-                raise TypeError(f"{column_letter(c)}{r}: unsupported cell value {value!r}")
+                raise TypeError(f"{col_letter(c - 1)}{r}: unsupported cell value {value!r}")
         for c in sorted(styles or ()):
             if c > len(values):
                 add(self._made(c, styles[c])[0] + number + f'" s="{styles[c]}"/>')
@@ -363,8 +337,8 @@ def _dimension(head: bytes, last_row: int, width: int) -> bytes:
     if not all(corners):
         return head
     start = corners[0].group(0)
-    last_col = max(column_number(corners[-1].group(1)), width, 1)
-    new = f"{start}:{column_letter(last_col)}{max(last_row, 1)}" if last_row > 1 or last_col > 1 else start
+    last_col = max(col_index(corners[-1].group(1)) + 1, width, 1)
+    new = f"{start}:{col_letter(last_col - 1)}{max(last_row, 1)}" if last_row > 1 or last_col > 1 else start
     return head[: m.start(2)] + new.encode() + head[m.end(2):]
 
 
@@ -481,7 +455,7 @@ def _filled_cells(part: BinaryIO, filled: set[int]) -> dict[tuple[int, int], int
                 cell = _CELL_TAG.match(buffer, buffer.rfind(b"<", 0, at))
                 ref = _CELL_AT.search(cell.group(1)) if cell else None  # a row's own style is not a cell's
                 if ref:
-                    found[(int(ref.group(2)), column_number(ref.group(1).decode()))] = xf
+                    found[(int(ref.group(2)), col_index(ref.group(1).decode()) + 1)] = xf
                 at = buffer.find(needle, at + len(needle), limit)
         chunk = part.read(CHUNK)
         if not chunk:
@@ -518,7 +492,7 @@ def read_marks(source, sheets) -> dict[str, SheetMarks]:
                 for comment in ET.fromstring(src.read(marks.comments_part)).iter(_MAIN + "comment"):
                     at = _CELL_REF.fullmatch(comment.get("ref", ""))
                     if at:
-                        marks.comments[(int(at.group(2)), column_number(at.group(1)))] = \
+                        marks.comments[(int(at.group(2)), col_index(at.group(1)) + 1)] = \
                             "".join(t.text or "" for t in comment.iter(_MAIN + "t")).strip()
             out[name] = marks
     return out
@@ -587,7 +561,7 @@ def set_cells(xml: bytes, cells: dict[str, object], styles: Styles) -> bytes:
     """
     for coord, value in cells.items():
         letters, r = _CELL_REF.fullmatch(coord).groups()
-        column, r = column_number(letters), int(r)
+        column, r = col_index(letters) + 1, int(r)
         found = re.search((_CELL_OF % coord).encode(), xml, re.S)
         style = _STYLE_ATTR.search(found.group(0)[: found.group(0).index(b">")]) if found else None
         xf = int(style.group(1)) if style else 0
@@ -606,7 +580,7 @@ def set_cells(xml: bytes, cells: dict[str, object], styles: Styles) -> bytes:
             continue
         end = xml.index(b"</" + row.group(1) + b"row>", row.end())
         at = next((m.start() for m in _CELL_IN_ROW.finditer(xml, row.end(), end)
-                   if column_number(m.group(1).decode()) > column), end)
+                   if col_index(m.group(1).decode()) + 1 > column), end)
         xml = xml[:at] + new + xml[at:]
     return xml
 

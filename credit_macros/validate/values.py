@@ -48,7 +48,7 @@ import datetime as dt
 import re
 import unicodedata
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug ignored)
+from credit_macros.table import EXCEL_EPOCH
 MAX_SERIAL = 2958465  # 9999-12-31
 PRECISION_LIMIT = 1e15  # Excel keeps 15 significant digits
 
