@@ -25,8 +25,8 @@ For each incoming workbook (``io.intake.Incoming``):
 
 A file is taken whole or not at all. Files not accepted are listed with their reason (command
 output, ``--json``) but not written to the master, so a batch of unusable files leaves the master
-byte for byte as it was; ``collect`` only plans — ``MasterState`` holds the
-master's rows in memory and the adapter (``io.collect_master``) writes the result once.
+byte for byte as it was; ``collect`` only plans — a ``SheetState`` per master sheet holds its
+rows in memory and the adapter (``io.collect_master``) writes the result once.
 Items are processed in order of received time, so a resubmission in the same run wins.
 """
 

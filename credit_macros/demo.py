@@ -251,7 +251,7 @@ class DemoResult:
     rows: list
     reminders: list
     warnings: list[str]
-    report: object  # report.ReportResult: the 半月通报 of the as-of day (.xlsx and .docx written)
+    report: object  # report.result.ReportResult: the 半月通报 of the as-of day (.xlsx and .docx written)
 
 
 def default_as_of(period: str) -> dt.date:

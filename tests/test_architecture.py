@@ -12,7 +12,7 @@ PACKAGE = Path(credit_macros.__file__).parent
 # the layer map of docs/architecture.md (module paths relative to credit_macros/)
 CORE = ("errors.py", "catalogue/", "config.py", "table.py", "workdays.py", "deadlines.py",
         "validate/", "collect.py", "submissions.py", "remind.py", "masking.py", "safeio.py",
-        "report/scoring.py", "report/indicators.py", "plans.py")
+        "report/scoring.py", "report/indicators.py", "report/result.py", "plans.py")
 ADAPTERS = ("io/", "build/", "report/__init__.py", "report/render_docx.py", "report/render_xlsx.py", "excel.py",
             "ribbon/", "demo.py")
 COMMANDS = ("cli.py", "__main__.py", "__init__.py", "commands/")

@@ -19,7 +19,6 @@ date counts as 逾期, not 未报). Every string written passes through ``maskin
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from credit_macros import catalogue
@@ -27,10 +26,11 @@ from credit_macros.errors import UserError
 from credit_macros.io.collect_master import read_master
 from credit_macros.io.read import read_grids
 from credit_macros.report import indicators as indlib
-from credit_macros.report.indicators import IndicatorResult, format_value
+from credit_macros.report.indicators import format_value
 from credit_macros.report.render_docx import write_docx
 from credit_macros.report.render_xlsx import write_xlsx
-from credit_macros.report.scoring import HalfMonth, UnitScore, half_month, items_text, low_scorers, score_units, weights
+from credit_macros.report.result import ReportResult
+from credit_macros.report.scoring import UnitScore, half_month, items_text, low_scorers, score_units, weights
 from credit_macros.safeio import outputs, refuse_if_locked
 from credit_macros.submissions import submission_rows
 from credit_macros.table import find_table
@@ -40,33 +40,6 @@ from credit_macros.workdays import Calendar
 
 REPORT_FOLDER = "通报"
 FIVE_KINDS = tuple(t.key for t in catalogue.templates() if t.number <= 5)  # 附件1–5: 五类行政管理信息
-
-
-@dataclass
-class ReportResult:
-    master: Path
-    as_of: dt.date
-    period: HalfMonth
-    units: list[UnitScore]
-    low: list[UnitScore]
-    low_score: float
-    indicators: list[IndicatorResult]
-    district: str
-    office: str
-    summary: str = ""
-    notes: list[str] = field(default_factory=list)
-    xlsx: Path | None = None
-    docx: Path | None = None
-
-    @property
-    def title(self) -> str:
-        return f"{self.district}社会信用体系建设工作通报（{self.period.start.year}年第{self.period.issue}期）"
-
-    @property
-    def scored(self) -> list[UnitScore]:
-        return [u for u in self.units if u.score is not None]
-
-    urged: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # see ``urge_rows``
 
 
 def urge_rows(units: list[UnitScore], low: list[UnitScore], low_score: float, config) -> list[tuple[str, str, str, str, str]]:

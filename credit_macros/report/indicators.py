@@ -5,7 +5,7 @@ are declared in the same TOML) and a few constants: 辖区企业数 (config ``of
 0 = not filled) and the counts derived from collected data (五类合规行数 / 五类信息行数).
 
 An indicator's ``formula`` and ``target`` are arithmetic over those names (+ - * / and
-brackets), compiled once with ``ast`` — no ``eval``. A blank input, a division by zero or an
+brackets), parsed with ``ast`` once per formula text (cached) — no ``eval``. A blank input, a division by zero or an
 unfilled 辖区企业数 make the value ``None``: the indicator is shown as 无数据 with what to fill.
 
 Which month counts: the latest 指标数据 row whose month is not after the month the report's
@@ -101,6 +101,7 @@ class IndicatorResult:
         return self.status == MISSED
 
 
+@lru_cache(maxsize=None)
 def _parse(text: str) -> ast.expr:
     try:
         tree = ast.parse(text, mode="eval").body

@@ -18,8 +18,6 @@ equivalents. Every string goes through ``masking.mask``.
 from __future__ import annotations
 
 from itertools import groupby
-from typing import TYPE_CHECKING
-
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
@@ -30,9 +28,7 @@ from docx.shared import Mm, Pt, RGBColor
 
 from credit_macros.masking import mask
 from credit_macros.report import indicators as indlib
-
-if TYPE_CHECKING:
-    from credit_macros.report import ReportResult
+from credit_macros.report.result import ReportResult
 
 BODY_FONT, HEAD_FONT, SUB_FONT, TITLE_FONT, LATIN_FONT = "仿宋", "黑体", "楷体", "宋体", "Times New Roman"
 # name → (Windows English name, PANOSE-1, family, pitch); charset 86 = GB2312

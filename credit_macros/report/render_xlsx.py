@@ -6,8 +6,6 @@ user who corrects a number in Excel sees the chart follow.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Font
@@ -17,9 +15,7 @@ from credit_macros.build import page, styles
 from credit_macros.build.cells import put
 from credit_macros.masking import mask
 from credit_macros.report import indicators as indlib
-
-if TYPE_CHECKING:
-    from credit_macros.report import ReportResult
+from credit_macros.report.result import ReportResult
 
 SUMMARY_SHEET, SCORE_SHEET, INDICATOR_SHEET, TREND_SHEET = "通报", "单位得分", "指标", "指标趋势"
 PERCENT, COUNT, SCORE = "0.0%", "#,##0", "0.0"
