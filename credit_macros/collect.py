@@ -42,12 +42,22 @@ from pathlib import PurePath
 
 from credit_macros import catalogue
 from credit_macros.catalogue import units as unitlib
+from credit_macros.catalogue.sheets import (
+    FINDINGS_HEADERS,
+    FINDINGS_SHEET,
+    GUIDE_SHEET,
+    LIST_SHEET,
+    META_KEYS,
+    META_SHEET,
+    META_VISIBLE_SHEET,
+    PROVENANCE,
+    RECEIPT_HEADERS,
+    RECEIPTS_SHEET,
+)
 from credit_macros.errors import UserError
 from credit_macros.submissions import (
     ACCEPTED,
     ACCEPTED_REPLACING,
-    RECEIPT_HEADERS,
-    RECEIPTS_SHEET,
     counts as status_counts,
     month_label,
     sheet_records,
@@ -57,17 +67,8 @@ from credit_macros.validate import ERROR, WARNING, validate_grids
 from credit_macros.validate.findings import SEVERITY_LABELS
 from credit_macros.validate.rules import key_text
 
-META_SHEET = "_报送信息"  # very hidden, written by split
-META_VISIBLE = "报送信息"  # the same keys, visible to the unit
-META_KEYS = ("单位", "报送期", "模板版本")
-NOT_DATA = {META_SHEET, META_VISIBLE, "_选项", "说明"}
-PROVENANCE = catalogue.provenance()
+NOT_DATA = {META_SHEET, META_VISIBLE_SHEET, LIST_SHEET, GUIDE_SHEET}
 
-HISTORY_SHEET = "历史版本"
-HISTORY_HEADERS = ("工作表", "来源单位", "报送期", "来源文件", "收到时间", "移入时间", "替换为")
-FINDINGS_SHEET = "退回修改"
-# 规则 / 规则代码 come last so that the rows of a master built before them stay under their headers
-FINDINGS_HEADERS = ("单位", "报送期", "模板", "来源文件", "内容哈希", "工作表", "单元格", "类别", "问题", "规则", "规则代码")
 FINDINGS_KEPT = 200  # per file and sheet; 收文记录 has the full counts
 
 
@@ -160,7 +161,7 @@ def sender_mismatch(sender: str, unit: str, config) -> str | None:
 
 def metadata(grids: dict[str, list[list]]) -> dict[str, str]:
     """Key/value rows of ``_报送信息`` (else ``报送信息``): 单位, 报送期, 模板版本."""
-    for name in (META_SHEET, META_VISIBLE):
+    for name in (META_SHEET, META_VISIBLE_SHEET):
         grid = grids.get(name)
         if grid:
             found = {str(row[0]).strip().rstrip("：:"): str(row[1]).strip() for row in grid

@@ -30,17 +30,25 @@ import stdnum.cn.uscc as uscc
 
 from credit_macros import catalogue
 from credit_macros.catalogue import units as unitlib
+from credit_macros.catalogue.sheets import (
+    INDICATOR_SHEET,
+    KEY_TASK_SHEET,
+    LEDGER_SHEET,
+    META_SHEET,
+    META_VISIBLE_SHEET,
+    STATUS_HEADERS,
+    STATUS_SHEET,
+)
 from credit_macros.catalogue.tasks import unit_templates
-from credit_macros.collect import META_SHEET, META_VISIBLE
 from credit_macros.config import load_config
 from credit_macros.deadlines import monthly_due
 from credit_macros.remind import plan_reminders, write_drafts
 from credit_macros.report import make_report
 from credit_macros.safeio import atomic_write
 from credit_macros.io.intake import gather
-from credit_macros.submissions import QUARTERLY, STATUS_HEADERS, STATUS_SHEET, month_label, parse_month, quarter_label
+from credit_macros.submissions import QUARTERLY, month_label, parse_month, quarter_label
 from credit_macros.table import find_table
-from credit_macros.build import calendar_sheet, indicator_sheet, ledger_sheet, task_status, tracking
+from credit_macros.build import calendar_sheet, tracking
 from credit_macros.build.cells import put_rows, sheet_grid
 from credit_macros.io.collect_master import collect_into
 from credit_macros.build.master import MASTER_NAME, write_build
@@ -183,7 +191,7 @@ def unit_workbook(unit: str, period: str, config, rows: dict[str, list[list]], w
         table = find_table(ws.title, sheet_grid(ws), only=catalogue.template(key))
         put_rows(ws, table.first_row, data)
     if not with_metadata:
-        for name in (META_SHEET, META_VISIBLE):
+        for name in (META_SHEET, META_VISIBLE_SHEET):
             del wb[name]
     moment = dt.datetime.combine(dt.date(*parse_month(period), 1), dt.time())
     wb.properties.created = wb.properties.modified = moment
@@ -348,8 +356,8 @@ def type_office_entries(master: Path, period: str, as_of: dt.date, config, late:
         if row[col["周期"]].value == QUARTERLY and row[col["报送期"]].value == this_quarter and row[col["成员单位"]].value not in late:
             row[col["收到时间"]].value = dt.datetime.combine(as_of - dt.timedelta(days=3), dt.time(10))
     for values in indicator_rows(period, random.Random(seed)):
-        wb[indicator_sheet.SHEET].append(values)
-    for sheet in (task_status.SHEET, ledger_sheet.SHEET):
+        wb[INDICATOR_SHEET].append(values)
+    for sheet in (KEY_TASK_SHEET, LEDGER_SHEET):
         wb[sheet][calendar_sheet.AS_OF_INPUT] = as_of
     rows = refresh_submissions(wb, as_of, config)
     atomic_write(master, lambda tmp: tracking.save(wb, tmp, config, Calendar.from_config(config), as_of), backup=False)

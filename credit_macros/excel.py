@@ -40,27 +40,35 @@ from credit_macros import catalogue, deadlines
 from credit_macros import report as reportlib
 from credit_macros.build import calendar_sheet, styles, task_status, tracking
 from credit_macros.build.unit_book import write_unit_books
+from credit_macros.catalogue.sheets import (
+    CALENDAR_SHEET,
+    DUE_PREFIX,
+    FINDINGS_SHEET,
+    KEY_TASK_SHEET,
+    LAYER_PREFIX,
+    OFFICE_SHEETS,
+    OWN_SHEETS,
+    RECEIPTS_SHEET,
+    RESULT_SHEET,
+    STATUS_SHEET,
+)
 from credit_macros.catalogue.timelimit import Rule
-from credit_macros.collect import FINDINGS_SHEET, collect
+from credit_macros.collect import collect
 from credit_macros.config import resolve_config
 from credit_macros.errors import UserError
-from credit_macros.io.collect_master import OFFICE_SHEETS, require_master
+from credit_macros.io.collect_master import require_master
 from credit_macros.io.intake import gather
 from credit_macros.remind import plan_reminders, write_drafts
 from credit_macros.safeio import exclusive
 from credit_macros.plans import Plan, collect_plan, refuse_overflow, status_plan
-from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts, submission_rows
+from credit_macros.submissions import counts, submission_rows
 from credit_macros.table import col_letter
 from credit_macros.validate import ERROR, WARNING, Report, validate_grids
 from credit_macros.validate.findings import SEVERITY_LABELS, is_our_results, result_rows
 from credit_macros.validate.marks import marks_from, split_cell
-from credit_macros.validate.rules import OWN_SHEETS
 from credit_macros.validate.values import parse_date
 from credit_macros.workdays import Calendar, coverage_lines
 
-LAYER_PREFIX = "_标记_"  # validation marks
-DUE_PREFIX = "_期限_"  # overdue marks
-RESULT_SHEET = OWN_SHEETS[0]
 LOG_FILE = Path(tempfile.gettempdir()) / "credit_macros_excel.log"
 
 
@@ -367,7 +375,7 @@ def apply_plan(book, plan: Plan) -> None:
 def _extend_calendar(book, calendar, config, today: dt.date) -> list[str]:
     """Rewrite the hidden 日历 when it ends before next year (as ``credit-macros status`` does),
     so the deadline formulas keep computing; returns what to tell the user."""
-    sheet = book.sheets[calendar_sheet.SHEET]
+    sheet = book.sheets[CALENDAR_SHEET]
     listed = _grid(sheet)
     first = parse_date(listed[1][0]) if len(listed) > 1 else None
     last = parse_date(listed[-1][0]) if len(listed) > 1 else None
@@ -389,14 +397,14 @@ def refresh_status(book):
     today = dt.date.today()
     calendar = Calendar.from_config(config)
     names = {s.name for s in book.sheets}
-    if task_status.SHEET not in names:
-        raise UserError(f"工作簿「{book.name}」没有「{task_status.SHEET}」工作表，不是总台账。"
+    if KEY_TASK_SHEET not in names:
+        raise UserError(f"工作簿「{book.name}」没有「{KEY_TASK_SHEET}」工作表，不是总台账。"
                         "请打开 credit-macros build 生成的《信用体系建设台账》后再点“刷新期限与状态”。")
     office = _grids(book, [RECEIPTS_SHEET, STATUS_SHEET]) if {RECEIPTS_SHEET, STATUS_SHEET} <= names else None
     plan, rows = status_plan(office, None, today, calendar, config, [c for c in tracking.AS_OF_CELLS if c[0] in names])
     apply_plan(book, plan)
-    tasks = task_status.status_counts(_grid(book.sheets[task_status.SHEET]), today, calendar, config)
-    extended = _extend_calendar(book, calendar, config, today) if calendar_sheet.SHEET in names else []
+    tasks = task_status.status_counts(_grid(book.sheets[KEY_TASK_SHEET]), today, calendar, config)
+    extended = _extend_calendar(book, calendar, config, today) if CALENDAR_SHEET in names else []
     book.app.calculate()
     lines = [f"已按今天（{today.isoformat()}）重新计算期限和状态。",
              "重点任务：" + ("、".join(f"{w} {n}" for w, n in tasks.items()) or "无")]

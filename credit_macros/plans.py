@@ -36,9 +36,10 @@ import hashlib
 from dataclasses import dataclass, field
 
 from credit_macros import catalogue
-from credit_macros.collect import FINDINGS_SHEET, HISTORY_HEADERS, HISTORY_SHEET, Outcome, SheetState
+from credit_macros.catalogue.sheets import FINDINGS_SHEET, HISTORY_HEADERS, HISTORY_SHEET, RECEIPTS_SHEET, STATUS_SHEET
+from credit_macros.collect import Outcome, SheetState
 from credit_macros.errors import UserError
-from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, parse_month, status_grid, submission_rows
+from credit_macros.submissions import parse_month, status_grid, submission_rows
 from credit_macros.table import is_blank
 
 MAX_ROWS = 1_048_576  # rows of an Excel / WPS worksheet

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from credit_macros import catalogue
 from credit_macros.catalogue import units as unitlib
-from credit_macros.collect import FINDINGS_HEADERS, FINDINGS_SHEET
+from credit_macros.catalogue.sheets import FINDINGS_HEADERS, FINDINGS_SHEET
 from credit_macros.errors import UserError, os_reason
 from credit_macros.safeio import outputs
 from credit_macros.submissions import MISSING, MONTHLY, NOT_DUE, SubmissionRow, sheet_records

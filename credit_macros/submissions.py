@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 
 from credit_macros.catalogue import tasks as tasklib
+from credit_macros.catalogue.sheets import RECEIPT_HEADERS, RECEIPTS_SHEET, STATUS_HEADERS, STATUS_SHEET
 from credit_macros.catalogue import units as unitlib
 from credit_macros.catalogue.timelimit import Rule
 from credit_macros.deadlines import current_period, monthly_due
@@ -42,14 +43,7 @@ ON_TIME, LATE, MISSING, NOT_DUE = "按时", "逾期", "未报", "未到期"
 STATUS_WORDS = (ON_TIME, LATE, MISSING, NOT_DUE)
 MONTHLY, QUARTERLY = "每月", "每季"
 
-RECEIPTS_SHEET = "收文记录"
-RECEIPT_HEADERS = ("收到时间", "单位", "报送期", "模板", "结果", "行数", "错误", "警告",
-                   "来源文件", "来源", "发件人", "识别方式", "内容哈希", "说明")
 ACCEPTED, ACCEPTED_REPLACING = "接收", "接收（替换旧版）"
-
-STATUS_SHEET = "报送情况"
-STATUS_HEADERS = ("成员单位", "报送事项", "周期", "报送期", "期限", "收到时间", "状态",
-                  "错误", "警告", "行数", "来源文件")
 
 
 @dataclass(frozen=True)

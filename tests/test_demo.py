@@ -22,17 +22,17 @@ def test_demo_is_one_consistent_day_with_a_scored_circular(played):
     import openpyxl
     from python_calamine import CalamineWorkbook
 
-    from credit_macros.report.indicators import SHEET as INDICATORS
-    from credit_macros.build import calendar_sheet, ledger_sheet, task_status
+    from credit_macros.build import calendar_sheet
+    from credit_macros.catalogue.sheets import INDICATOR_SHEET, KEY_TASK_SHEET, LEDGER_SHEET
 
     folder, out = played
     assert "半月通报：沣西新城社会信用体系建设工作通报（2026年第3期），2026年2月1日至2月15日，12 个单位评分" in out
     assert "第 1名 发展和经济运行部" in out and "100.0 分" in out and " 0.0 分（应报 7，按时 0，逾期 0，未报 7）" in out
     assert (folder / "通报" / "半月通报_20260216.xlsx").exists() and (folder / "通报" / "半月通报_20260216.docx").exists()
     wb = openpyxl.load_workbook(folder / MASTER_NAME, read_only=True)
-    for sheet in (task_status.SHEET, ledger_sheet.SHEET):
+    for sheet in (KEY_TASK_SHEET, LEDGER_SHEET):
         assert wb[sheet][calendar_sheet.AS_OF_INPUT].value.date().isoformat() == "2026-02-16"
-    months = [r[0] for r in CalamineWorkbook.from_path(str(folder / MASTER_NAME)).get_sheet_by_name(INDICATORS).to_python()[1:]]
+    months = [r[0] for r in CalamineWorkbook.from_path(str(folder / MASTER_NAME)).get_sheet_by_name(INDICATOR_SHEET).to_python()[1:]]
     assert [m.strftime("%Y-%m") for m in months] == ["2026-01"]
     text = (folder / "通报" / "半月通报_20260216.xlsx").read_bytes()
     assert b"\xe5\x90\x84\xe6\x88\x90\xe5\x91\x98\xe5\x8d\x95\xe4\xbd\x8d\xe5\x9d\x87\xe6\x97\xa0" not in text  # 各成员单位均无

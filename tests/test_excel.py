@@ -243,6 +243,7 @@ def test_unexpected_error_is_logged_not_shown_as_traceback(messy, tmp_path, monk
 
 from credit_macros import deadlines  # noqa: E402
 from credit_macros.build import task_status, tracking  # noqa: E402
+from credit_macros.catalogue.sheets import CALENDAR_SHEET  # noqa: E402
 from credit_macros.build.master import MASTER_NAME, build_master  # noqa: E402
 from credit_macros.cli import main  # noqa: E402
 from credit_macros.demo import mail, write_inbox  # noqa: E402
@@ -433,7 +434,7 @@ def test_refresh_status_extends_a_calendar_that_ends_too_early(tmp_path):
     excel.refresh_status(wb)
     acts = actions(wb)
     names = [s.name for s in wb.sheets]
-    [write] = [a for a in _by(acts, "setValues") if a["sheet_position"] == names.index(calendar_sheet.SHEET)]
+    [write] = [a for a in _by(acts, "setValues") if a["sheet_position"] == names.index(CALENDAR_SHEET)]
     expected = calendar_sheet.sheet_values(calendar, config, config["office"]["plan_year"] - 1, dt.date.today().year + 2)
     assert [[_norm(v) for v in r] for r in write["values"]] == [[_norm(v) for v in r] for r in expected]
     assert "已延长到" in _by(acts, "alert")[0]["args"][0]
@@ -445,7 +446,7 @@ def test_refresh_status_leaves_a_current_calendar_alone(master):
     wb = book(master, saved=True)
     excel.refresh_status(wb)
     names = [s.name for s in wb.sheets]
-    assert not [a for a in _by(actions(wb), "setValues") if a["sheet_position"] == names.index(calendar_sheet.SHEET)]
+    assert not [a for a in _by(actions(wb), "setValues") if a["sheet_position"] == names.index(CALENDAR_SHEET)]
 
 
 def _replayed(grids: dict[str, list[list]], names: list[str], acts) -> dict[str, list[list]]:

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from credit_macros.catalogue.sheets import INDICATOR_SHEET
 from credit_macros.errors import UserError
 from credit_macros.report import indicators
 from credit_macros.report.indicators import (
@@ -100,7 +101,7 @@ def test_master_has_the_indicator_sheet():
     from credit_macros.build.master import build_master
     from credit_macros.config import load_config
 
-    ws = build_master(load_config(None))[indicators.SHEET]
+    ws = build_master(load_config(None))[INDICATOR_SHEET]
     columns = indicators.data_columns()
     assert [c.value for c in ws[1]] == [c.name for c in columns]
     assert ws.freeze_panes == "B2"

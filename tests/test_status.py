@@ -10,9 +10,9 @@ import pytest
 import runcli
 from fingerprint import diff, fingerprint
 
-from credit_macros.build import calendar_sheet as cs
 from credit_macros.build import ledger_sheet, task_status
 from credit_macros.build.master import MASTER_NAME, write_build
+from credit_macros.catalogue.sheets import CALENDAR_SHEET, KEY_TASK_SHEET, LEDGER_SHEET
 from credit_macros.cli import main
 from credit_macros.config import load_config
 from credit_macros.io import cached
@@ -21,7 +21,7 @@ from credit_macros.submissions import STATUS_SHEET, status_grid, submission_rows
 from credit_macros.workdays import Calendar
 
 CONFIG = load_config()
-TASKS, LEDGER = task_status.SHEET, ledger_sheet.SHEET
+TASKS, LEDGER = KEY_TASK_SHEET, LEDGER_SHEET
 
 
 def run(*argv):
@@ -218,7 +218,7 @@ def test_status_refreshes_submissions(master):
 def test_old_master_is_brought_up_to_date(built, master, tmp_path):
     """A master built before the status columns: header in row 1, no 事项台账, no 日历."""
     wb = openpyxl.load_workbook(master)
-    for name in (LEDGER, cs.SHEET):
+    for name in (LEDGER, CALENDAR_SHEET):
         del wb[name]
     ws = wb[TASKS]
     ws.delete_rows(1)

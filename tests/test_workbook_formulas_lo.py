@@ -18,6 +18,7 @@ from credit_macros import deadlines
 from credit_macros.build import calendar_sheet as cs
 from credit_macros.build import ledger_sheet, task_status
 from credit_macros.build.master import write_build
+from credit_macros.catalogue.sheets import KEY_TASK_SHEET, LEDGER_SHEET
 from credit_macros.config import load_config
 from credit_macros.workdays import Calendar
 
@@ -53,7 +54,7 @@ def recalculated(tmp_path_factory):
     wb = openpyxl.load_workbook(master)
     expected = {}
     for n, as_of in enumerate(LEDGER_AS_OF):
-        ws = wb.copy_worksheet(wb[ledger_sheet.SHEET])
+        ws = wb.copy_worksheet(wb[LEDGER_SHEET])
         ws.title = f"事项{n}"
         ws[cs.AS_OF_INPUT] = as_of
         cells = {}
@@ -75,9 +76,9 @@ def recalculated(tmp_path_factory):
         cells[f"{ledger_sheet.DUE}{blank}"] = cells[f"{ledger_sheet.STATUS}{blank}"] = ""
         expected[ws.title] = cells
     as_of_dates = TRICKY + [_random_day(dt.date(2023, 1, 1), dt.date(2027, 12, 31)) for _ in range(24)]
-    cols = task_status.columns(wb[task_status.SHEET])
+    cols = task_status.columns(wb[KEY_TASK_SHEET])
     for n, as_of in enumerate(as_of_dates):
-        ws = wb.copy_worksheet(wb[task_status.SHEET])
+        ws = wb.copy_worksheet(wb[KEY_TASK_SHEET])
         ws.title = f"任务{n}"
         ws[cs.AS_OF_INPUT] = as_of
         cells = {}

@@ -51,11 +51,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from credit_macros import deadlines
 from credit_macros.build import styles
 from credit_macros.catalogue import units as unitlib
+from credit_macros.catalogue.sheets import CALENDAR_HEADERS, CALENDAR_SHEET, EVENT_HEADERS, UNIT_LIST_HEADER
 
-SHEET = "日历"
-REF = f"'{SHEET}'!"
-HEADERS = ("日期", "工作日序号", "工作日", "暂定", "暂定累计", "顺延至")
-EVENT_HEADERS = ("事项类型", "工作日数")
+REF = f"'{CALENDAR_SHEET}'!"
 EVENT_COL, EVENT_DAYS_COL, UNIT_COL = 8, 9, 11
 PROVISIONAL_MARK = "（暂定）"
 
@@ -73,9 +71,9 @@ def default_years(config, today: dt.date | None = None) -> tuple[int, int]:
 
 def sheet_years(wb) -> tuple[int, int] | None:
     """(first, last) year listed in the workbook's 日历 sheet, or ``None`` when it has none."""
-    if SHEET not in wb.sheetnames:
+    if CALENDAR_SHEET not in wb.sheetnames:
         return None
-    ws = wb[SHEET]
+    ws = wb[CALENDAR_SHEET]
     first, last = ws.cell(2, 1).value, ws.cell(ws.max_row, 1).value
     if not isinstance(first, dt.date) or not isinstance(last, dt.date):
         return None
@@ -91,15 +89,15 @@ def sheet_values(calendar, config, first_year: int, last_year: int) -> list[list
     rolled, _ = calendar.add_workdays_many([day for day, *_ in rows], 0)
     width = UNIT_COL
     grid = [[None] * width for _ in range(len(rows) + 1)]
-    grid[0][: len(HEADERS)] = HEADERS
+    grid[0][: len(CALENDAR_HEADERS)] = CALENDAR_HEADERS
     provisional_count = 0
     for r, ((day, index, workday, provisional), roll) in enumerate(zip(rows, rolled.tolist()), start=1):
         provisional_count += provisional
-        grid[r][: len(HEADERS)] = (day, index, int(workday), int(provisional), provisional_count, roll)
+        grid[r][: len(CALENDAR_HEADERS)] = (day, index, int(workday), int(provisional), provisional_count, roll)
     grid[0][EVENT_COL - 1], grid[0][EVENT_DAYS_COL - 1] = EVENT_HEADERS
     for r, (event, workdays) in enumerate(config["deadlines"]["event_workdays"].items(), start=1):
         grid[r][EVENT_COL - 1], grid[r][EVENT_DAYS_COL - 1] = event, workdays
-    grid[0][UNIT_COL - 1] = "成员单位"
+    grid[0][UNIT_COL - 1] = UNIT_LIST_HEADER
     for r, name in enumerate(unitlib.names(), start=1):
         grid[r][UNIT_COL - 1] = name
     return grid
@@ -107,11 +105,11 @@ def sheet_values(calendar, config, first_year: int, last_year: int) -> list[list
 
 def write_sheet(wb, calendar, config, first_year: int, last_year: int):
     """(Re)write the hidden 日历 sheet for ``first_year``..``last_year``; returns it."""
-    if SHEET in wb.sheetnames:
-        ws = wb[SHEET]
+    if CALENDAR_SHEET in wb.sheetnames:
+        ws = wb[CALENDAR_SHEET]
         ws.delete_rows(1, ws.max_row)
     else:
-        ws = wb.create_sheet(SHEET)
+        ws = wb.create_sheet(CALENDAR_SHEET)
     ws.sheet_state = "hidden"
     for r, row in enumerate(sheet_values(calendar, config, first_year, last_year), start=1):
         for c, value in enumerate(row, start=1):

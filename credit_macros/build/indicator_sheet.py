@@ -11,7 +11,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from credit_macros.build import styles
 from credit_macros.build.template_sheet import LAST_ROW
-from credit_macros.report.indicators import SHEET, data_columns
+from credit_macros.catalogue.sheets import INDICATOR_SHEET
+from credit_macros.report.indicators import data_columns
 
 MONTH_FORMAT = "yyyy-mm"
 COUNT_FORMAT = "#,##0"
@@ -19,7 +20,7 @@ COUNT_FORMAT = "#,##0"
 
 def write_indicator_sheet(ws, config) -> None:
     """Lay the 指标数据 headers, input help, validations and formats out on the empty sheet ``ws``."""
-    ws.title = SHEET
+    ws.title = INDICATOR_SHEET
     for c, column in enumerate(data_columns(), start=1):
         letter = get_column_letter(c)
         head = ws.cell(1, c, column.name)

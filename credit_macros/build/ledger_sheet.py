@@ -19,9 +19,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from credit_macros import deadlines
 from credit_macros.build import calendar_sheet as cs
 from credit_macros.build import page, styles
+from credit_macros.catalogue.sheets import LEDGER_SHEET
 from credit_macros.errors import UserError
 
-SHEET = "事项台账"
 HEADER_ROW, FIRST_ROW = 2, 3
 MIN_ROWS = 500
 COLUMNS = [
@@ -77,9 +77,9 @@ def _data_validation(letter: str, name: str, prompt: str, config, rows: str) -> 
 
 def install(wb, config, index: int):
     """Create the sheet at position ``index`` or refresh an existing one; returns it."""
-    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.create_sheet(SHEET, index)
+    ws = wb[LEDGER_SHEET] if LEDGER_SHEET in wb.sheetnames else wb.create_sheet(LEDGER_SHEET, index)
     if ws.cell(HEADER_ROW, 1).value not in (None, COLUMNS[0][0]):
-        raise UserError(f"“{SHEET}”工作表第 {HEADER_ROW} 行 A 列应为表头“{COLUMNS[0][0]}”，该表结构已被改动，"
+        raise UserError(f"“{LEDGER_SHEET}”工作表第 {HEADER_ROW} 行 A 列应为表头“{COLUMNS[0][0]}”，该表结构已被改动，"
                         "请恢复表头后重试。")
     cs.write_as_of_row(ws)
     ws["D1"] = cs.as_of_formula()
@@ -125,10 +125,10 @@ def events(ws, config, where: str) -> list[tuple[int, str, dt.date, bool]]:
         if kind in (None, "") or start in (None, ""):
             continue
         if kind not in limits:
-            raise UserError(f"{where}“{SHEET}”第 {row} 行 {TYPE} 列（事项类型）“{kind}”不是可用的事项类型，"
+            raise UserError(f"{where}“{LEDGER_SHEET}”第 {row} 行 {TYPE} 列（事项类型）“{kind}”不是可用的事项类型，"
                             f"请从下拉列表选择（{'、'.join(limits)}），或在 config.toml 的 [deadlines.event_workdays] 中添加。")
         if _date(start) is None:
-            raise UserError(f"{where}“{SHEET}”第 {row} 行 {START} 列（开始日期）“{start}”不是日期，"
+            raise UserError(f"{where}“{LEDGER_SHEET}”第 {row} 行 {START} 列（开始日期）“{start}”不是日期，"
                             "请改为日期，如 2026-09-28。")
         found.append((row, kind, _date(start), ws[f"{DONE}{row}"].value not in (None, "")))
     return found

@@ -17,22 +17,18 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from credit_macros import catalogue
-from credit_macros.build import live_check, page, styles, task_status, tracking
+from credit_macros.build import live_check, page, styles, tracking
 from credit_macros.build.cells import put
 from credit_macros.build.indicator_sheet import write_indicator_sheet
 from credit_macros.build.submissions_sheet import add_office_sheets
 from credit_macros.build.template_sheet import ListSheet, write_template_sheet
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
-from credit_macros.collect import PROVENANCE
+from credit_macros.catalogue.sheets import GUIDE_SHEET, KEY_TASK_SHEET, MAIN_TASK_SHEET, PROVENANCE, UNIT_SHEET
 from credit_macros.safeio import atomic_write
 from credit_macros.workdays import Calendar
 
 MASTER_NAME = "信用体系建设台账.xlsx"
-GUIDE_SHEET = "说明"
-KEY_TASK_SHEET = task_status.SHEET
-MAIN_TASK_SHEET = "主要任务"
-UNIT_SHEET = "成员单位"
 # PROVENANCE: where each merged row came from (来源单位, 报送期, 来源文件, 收到时间); appended after
 # the template's columns on master sheets only (``collect`` fills them; ``find_table`` still
 # recognises the template by its own columns).

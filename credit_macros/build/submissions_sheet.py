@@ -19,18 +19,17 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from credit_macros.build import styles
 from credit_macros.build.cells import put_rows, sheet_grid
 from credit_macros.catalogue.rules import column_widths
-from credit_macros.collect import FINDINGS_HEADERS, FINDINGS_SHEET, HISTORY_HEADERS, HISTORY_SHEET
-from credit_macros.submissions import (
-    LATE,
-    MISSING,
-    ON_TIME,
+from credit_macros.catalogue.sheets import (
+    FINDINGS_HEADERS,
+    FINDINGS_SHEET,
+    HISTORY_HEADERS,
+    HISTORY_SHEET,
     RECEIPT_HEADERS,
     RECEIPTS_SHEET,
     STATUS_HEADERS,
     STATUS_SHEET,
-    status_grid,
-    submission_rows,
 )
+from credit_macros.submissions import LATE, MISSING, ON_TIME, status_grid, submission_rows
 from credit_macros.workdays import Calendar
 
 STATUS_COLORS = {ON_TIME: "done", LATE: "warning", MISSING: "overdue"}

@@ -37,16 +37,16 @@ from credit_macros import deadlines
 from credit_macros.build import calendar_sheet as cs
 from credit_macros.build import styles
 from credit_macros.catalogue import tasks as tasklib
+from credit_macros.catalogue.sheets import KEY_TASK_SHEET, LEDGER_SHEET
 from credit_macros.errors import UserError
 
-SHEET = "重点任务"
 HEADER_ROW, FIRST_ROW = 2, 3
 ID_HEADER = "编号"
 COLUMNS = [("周期", 8), ("本期期限", 12), ("完成", 6), ("状态", 14)]
 TICK = "✓"
 RECURRING = ("monthly", "monthly_end", "quarterly", "yearly")
 ONE_OFF = ("fixed", "before_month", "month_end")
-EVENT_LINK = "'事项台账'!A1"
+EVENT_LINK = f"'{LEDGER_SHEET}'!A1"
 ERROR_TEXT = "超出日历范围，请运行 credit-macros status 更新日历"
 PROMPTS = {
     "周期": "本期期限所属的周期：每月 / 每季 / 每年 / 一次性；持续 = 持续推进，无期限；事项 = 按事项计算期限，见“事项台账”。",
@@ -192,7 +192,7 @@ def _layout(ws, where: str) -> None:
     if ws["A1"].value == ID_HEADER:
         ws.insert_rows(1)
     elif ws.cell(HEADER_ROW, 1).value != ID_HEADER:
-        raise UserError(f"{where}的“{SHEET}”工作表第 {HEADER_ROW} 行 A 列应为表头“{ID_HEADER}”，"
+        raise UserError(f"{where}的“{KEY_TASK_SHEET}”工作表第 {HEADER_ROW} 行 A 列应为表头“{ID_HEADER}”，"
                         "该表结构已被改动。请用 credit-macros build 重新生成的总台账，或恢复表头后重试。")
 
 

@@ -12,8 +12,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from credit_macros.build import styles
 from credit_macros.build.cells import put
 from credit_macros.catalogue import Column, Template, enum_values
+from credit_macros.catalogue.sheets import LIST_SHEET
 
-LIST_SHEET = "_选项"
 LAST_ROW = 1048576
 YESNO = ["是", "否"]
 

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from credit_macros.build import calendar_sheet as cs
 from credit_macros.build import ledger_sheet, task_status
+from credit_macros.catalogue.sheets import KEY_TASK_SHEET, LEDGER_SHEET
 from credit_macros.errors import UserError
 from credit_macros.io import cached
 
 YEARS_AHEAD = 5  # how far beyond this year an as-of or start date may lie
-AS_OF_CELLS = ((task_status.SHEET, cs.AS_OF_INPUT), (ledger_sheet.SHEET, cs.AS_OF_INPUT))  # the 基准日期 inputs
+AS_OF_CELLS = ((KEY_TASK_SHEET, cs.AS_OF_INPUT), (LEDGER_SHEET, cs.AS_OF_INPUT))  # the 基准日期 inputs
 
 
 def check_year(day: dt.date, config, what: str) -> None:
@@ -45,19 +46,19 @@ def install(wb, config, calendar, as_of: dt.date, where: str = "", today: dt.dat
     ``today`` fixes the date the 日历 span is reckoned from (default: the real today), so a build
     can be reproduced on a later day (the staleness test of the committed master does).
     """
-    task_status.install(wb[task_status.SHEET], config, where)
-    ledger = ledger_sheet.install(wb, config, wb.sheetnames.index(task_status.SHEET) + 1)
+    task_status.install(wb[KEY_TASK_SHEET], config, where)
+    ledger = ledger_sheet.install(wb, config, wb.sheetnames.index(KEY_TASK_SHEET) + 1)
     events = ledger_sheet.events(ledger, config, where)
     for row, _, start, _ in events:
-        check_year(start, config, f"{where}“{ledger_sheet.SHEET}”第 {row} 行 {ledger_sheet.START} 列（开始日期）")
+        check_year(start, config, f"{where}“{LEDGER_SHEET}”第 {row} 行 {ledger_sheet.START} 列（开始日期）")
     cs.write_sheet(wb, calendar, config, *_years(wb, events, as_of, config, today))
 
 
 def cached_values(wb, as_of: dt.date, calendar, config, where: str = "") -> dict[str, dict]:
     """Python's results for the formula cells of 重点任务 and 事项台账 as of ``as_of``."""
     return {
-        task_status.SHEET: task_status.cached_values(wb[task_status.SHEET], as_of, calendar, config),
-        ledger_sheet.SHEET: ledger_sheet.cached_values(wb[ledger_sheet.SHEET], as_of, calendar, config, where),
+        KEY_TASK_SHEET: task_status.cached_values(wb[KEY_TASK_SHEET], as_of, calendar, config),
+        LEDGER_SHEET: ledger_sheet.cached_values(wb[LEDGER_SHEET], as_of, calendar, config, where),
     }
 
 

@@ -24,7 +24,8 @@ from credit_macros.build.master import guide_lines
 from credit_macros.build.template_sheet import ListSheet, write_template_sheet
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
-from credit_macros.collect import META_SHEET, META_VISIBLE, template_version
+from credit_macros.catalogue.sheets import META_SHEET, META_VISIBLE_SHEET
+from credit_macros.collect import template_version
 from credit_macros.deadlines import monthly_due
 from credit_macros.safeio import outputs
 from credit_macros.submissions import parse_month
@@ -63,7 +64,7 @@ def build_unit_book(unit: str, period: str, config, live_rows: int = live_check.
         return None
     wb = Workbook()
     info = wb.active
-    info.title = META_VISIBLE
+    info.title = META_VISIBLE_SHEET
     rows = metadata_rows(unit, period, config)
     put(info, 1, 1, f"{config['office']['district']}社会信用信息报送表").font = styles.TITLE_FONT
     for r, (key, value) in enumerate(rows, start=3):

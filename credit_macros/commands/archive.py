@@ -22,14 +22,14 @@ from collections import Counter
 from pathlib import Path
 
 from credit_macros import catalogue
-from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, SheetState
+from credit_macros.catalogue.sheets import FINDINGS_SHEET, HISTORY_SHEET, RECEIPTS_SHEET, STATUS_SHEET
+from credit_macros.collect import SheetState
 from credit_macros.errors import UserError
 from credit_macros.io.collect_master import read_master
 from credit_macros.io.read import read_grids
 from credit_macros.io.xlsxstream import SheetRows, apply, rewrite
 from credit_macros.plans import archive_split, row_digest, used
 from credit_macros.safeio import exclusive, outputs, refuse_if_locked
-from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET
 
 NAME = "archive"
 HELP = "把已结束年度的模板数据行和历史版本行移入同目录的归档工作簿（信用体系建设台账_YYYY年归档.xlsx），总台账随之变小"

@@ -8,10 +8,10 @@ from credit_macros import catalogue
 from credit_macros.build.master import MASTER_NAME, write_build
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
+from credit_macros.catalogue.sheets import RECEIPTS_SHEET
 from credit_macros.errors import UserError
 from credit_macros.io.read import read_grids
 from credit_macros.safeio import ensure_folder, exclusive
-from credit_macros.submissions import RECEIPTS_SHEET
 from credit_macros.table import find_table, is_blank
 from credit_macros.validate.rules import data_rows
 

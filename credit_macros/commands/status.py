@@ -33,6 +33,7 @@ import openpyxl
 from credit_macros.build import calendar_sheet, ledger_sheet, task_status, tracking
 from credit_macros.build.cells import sheet_grid
 from credit_macros.build.submissions_sheet import add_office_sheets
+from credit_macros.catalogue.sheets import CALENDAR_SHEET, KEY_TASK_SHEET, LEDGER_SHEET, RECEIPTS_SHEET, STATUS_SHEET
 from credit_macros.commands.deadline import parse_date
 from credit_macros.errors import UserError
 from credit_macros.io import bounded
@@ -41,10 +42,10 @@ from credit_macros.io.read import classify
 from credit_macros.io.xlsxstream import SheetRows, apply, changes, rewrite
 from credit_macros.plans import near_limit, status_plan
 from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
-from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET, counts
+from credit_macros.submissions import counts
 from credit_macros.workdays import Calendar
 
-TRACKED = (task_status.SHEET, ledger_sheet.SHEET, calendar_sheet.SHEET, STATUS_SHEET, RECEIPTS_SHEET)
+TRACKED = (KEY_TASK_SHEET, LEDGER_SHEET, CALENDAR_SHEET, STATUS_SHEET, RECEIPTS_SHEET)
 _SAVED_ANEW = "docProps/core.xml"  # openpyxl stamps the time of each save
 
 NAME = "status"
@@ -78,8 +79,8 @@ def _open(path: Path) -> tuple[dict[str, int], object]:
             parts = sheet_parts(book)
             heights = {name: bounded.scan(book, part, f"{path.name} 的工作表“{name}”").last_row
                        for name, part in parts.items()}
-        if task_status.SHEET not in parts:
-            raise UserError(f"{path.name} 中没有“{task_status.SHEET}”工作表，不是总台账；"
+        if KEY_TASK_SHEET not in parts:
+            raise UserError(f"{path.name} 中没有“{KEY_TASK_SHEET}”工作表，不是总台账；"
                             "请指定 credit-macros build 生成的《信用体系建设台账》。")
         tracked = io.BytesIO()
         rewrite(path, tracked, {name: SheetRows(1, []) for name in parts if name not in TRACKED})
@@ -155,9 +156,9 @@ def _refresh(args, ctx) -> int:
             atomic_write(path, lambda tmp: apply(source, tmp, plan, patches))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise _broken(path, exc)
-    status_col = task_status.columns(wb[task_status.SHEET]).status
-    tasks = _summary(values[task_status.SHEET], lambda c: c.rstrip("0123456789") == status_col)
-    events = _summary(values[ledger_sheet.SHEET], lambda c: c.rstrip("0123456789") == ledger_sheet.STATUS)
+    status_col = task_status.columns(wb[KEY_TASK_SHEET]).status
+    tasks = _summary(values[KEY_TASK_SHEET], lambda c: c.rstrip("0123456789") == status_col)
+    events = _summary(values[LEDGER_SHEET], lambda c: c.rstrip("0123456789") == ledger_sheet.STATUS)
     print(f"{'已更新' if written else '无需改动（文件未改动）：'} {path}（基准日期 {day.isoformat()}{'' if as_of else '，今天'}）",
           file=ctx.out)
     print(f"  重点任务：{tasks or '无'}", file=ctx.out)

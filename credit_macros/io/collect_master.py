@@ -24,17 +24,15 @@ import datetime as dt
 from pathlib import Path
 
 from credit_macros import catalogue
-from credit_macros.collect import FINDINGS_SHEET, HISTORY_SHEET, Outcome, collect
+from credit_macros.catalogue.sheets import OFFICE_SHEETS
+from credit_macros.collect import Outcome, collect
 from credit_macros.errors import UserError
 from credit_macros.io.read import read_grids
 from credit_macros.io.xlsxstream import SheetMarks, apply, move_comments, move_notes, read_marks
 from credit_macros.plans import collect_plan, refuse_overflow, written_rows
 from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
-from credit_macros.submissions import RECEIPTS_SHEET, STATUS_SHEET
 from credit_macros.table import col_letter
 from credit_macros.workdays import Calendar
-
-OFFICE_SHEETS = (STATUS_SHEET, RECEIPTS_SHEET, FINDINGS_SHEET, HISTORY_SHEET)
 
 
 def read_master(path: Path) -> dict[str, list[list]]:

@@ -37,6 +37,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from credit_macros.catalogue.rules import column_widths
+from credit_macros.catalogue.sheets import BOOK_SHEET, OWN_SHEETS, RESULT_SHEET
 from credit_macros.errors import UserError
 from credit_macros.io.bounded import scan
 from credit_macros.io.cached import sheet_parts
@@ -46,9 +47,7 @@ from credit_macros.safeio import atomic_write, refuse_if_locked, refuse_if_read_
 from credit_macros.table import col_index, col_letter
 from credit_macros.validate.findings import ERROR, WARNING, Report, result_rows
 from credit_macros.validate.marks import AUTHOR, NOTE_TAG, marks_from
-from credit_macros.validate.rules import OWN_SHEETS
 
-RESULT_SHEET, BOOK_SHEET = OWN_SHEETS
 MARKER = "信用台账助手·校验标记：本表记录 check --in-place 改动过的单元格和部件，clear 与再次校验据此恢复原样，请勿修改"
 BOOK_HEADER = ("类别", "工作表或部件", "单元格", "标记颜色", "原样", "现样", "原批注", "原批注图形", "原填充", "原批注作者")
 CELL, SHEET, PART, REL, DRAWING, AUTHOR_ADDED, VML_TYPE, STYLE, NAMES, CHECK = (

@@ -22,6 +22,7 @@ import datetime as dt
 from pathlib import Path
 
 from credit_macros import catalogue
+from credit_macros.catalogue.sheets import INDICATOR_SHEET
 from credit_macros.errors import UserError
 from credit_macros.io.collect_master import read_master
 from credit_macros.io.read import read_grids
@@ -109,11 +110,11 @@ def build_report(master: Path, grids: dict[str, list[list]], as_of: dt.date, con
     rows = submission_rows(grids, as_of, Calendar.from_config(config), config)
     units = score_units(rows, period, config)
     notes = []
-    if indlib.SHEET in grids:
-        month_rows = indlib.read_indicator_data(grids[indlib.SHEET], f"总台账 {master.name} ")
+    if INDICATOR_SHEET in grids:
+        month_rows = indlib.read_indicator_data(grids[INDICATOR_SHEET], f"总台账 {master.name} ")
     else:
         month_rows = []
-        notes.append(f"总台账 {master.name} 中没有“{indlib.SHEET}”工作表，指标按无数据处理；请用 credit-macros build 生成的新版总台账填写指标数据。")
+        notes.append(f"总台账 {master.name} 中没有“{INDICATOR_SHEET}”工作表，指标按无数据处理；请用 credit-macros build 生成的新版总台账填写指标数据。")
     enterprises = config["office"]["enterprise_count"]
     constants = {indlib.ENTERPRISES: enterprises or None, **five_kinds_counts(grids, as_of, config)}
     results = indlib.evaluate(month_rows, (period.end.year, period.end.month), constants)

@@ -35,11 +35,11 @@ from functools import lru_cache
 from importlib import resources
 
 from credit_macros.catalogue import normalize_header
+from credit_macros.catalogue.sheets import INDICATOR_SHEET
 from credit_macros.errors import UserError
 from credit_macros.submissions import month_label, quarter_label
 from credit_macros.table import col_letter, is_blank
 
-SHEET = "指标数据"
 ENTERPRISES = "辖区企业数"
 CLEAN_ROWS = "五类合规行数"
 ALL_ROWS = "五类信息行数"
@@ -204,13 +204,13 @@ def read_indicator_data(grid: list[list], source: str = "总台账") -> list[Mon
     header = {normalize_header(v): c for c, v in enumerate(grid[0] if grid else []) if not is_blank(v)}
     month_col = header.get(normalize_header("月份"))
     if month_col is None:
-        raise UserError(f"{source}的“{SHEET}”工作表第1行缺少“月份”列，请用 credit-macros build 生成的总台账中的表头。")
+        raise UserError(f"{source}的“{INDICATOR_SHEET}”工作表第1行缺少“月份”列，请用 credit-macros build 生成的总台账中的表头。")
     rows: dict[Month, MonthRow] = {}
     for r, line in enumerate(grid[1:], start=2):
         cell = line[month_col] if month_col < len(line) else None
         if all(is_blank(v) for v in line):
             continue
-        where = f"{source}“{SHEET}”工作表 {col_letter(month_col)}{r}（月份）"
+        where = f"{source}“{INDICATOR_SHEET}”工作表 {col_letter(month_col)}{r}（月份）"
         month = None if is_blank(cell) else parse_month(cell)
         if month is None:
             raise UserError(f"{where}应填写月份，如 2026-10，现在是“{cell or '空白'}”，请修改。")
@@ -221,7 +221,7 @@ def read_indicator_data(grid: list[list], source: str = "总台账") -> list[Mon
             c = header.get(normalize_header(column.name))
             if column.kind == "count":
                 value = line[c] if c is not None and c < len(line) else None
-                values[column.name] = _count(value, f"{source}“{SHEET}”工作表 {col_letter(c or 0)}{r}（{column.name}）")
+                values[column.name] = _count(value, f"{source}“{INDICATOR_SHEET}”工作表 {col_letter(c or 0)}{r}（{column.name}）")
         rows[month] = MonthRow(month, values, r)
     return [rows[m] for m in sorted(rows)]
 
@@ -234,7 +234,7 @@ def _missing_note(indicator: Indicator, values: dict, label: str) -> str:
     columns = [n for n in blanks if n not in CONSTANT_NOTES]
     parts = list(dict.fromkeys(constants))
     if columns:
-        parts.append(f"“{SHEET}”{label or ''}未填写{'、'.join(columns)}")
+        parts.append(f"“{INDICATOR_SHEET}”{label or ''}未填写{'、'.join(columns)}")
     return "；".join(parts) or "分母为0，无法计算"
 
 

@@ -9,6 +9,6 @@ ribbon. Nothing here imports openpyxl or xlwings.
 """
 
 from credit_macros.validate.findings import ERROR, WARNING, Finding, Report
-from credit_macros.validate.rules import OWN_SHEETS, validate_grids, validate_table
+from credit_macros.validate.rules import validate_grids, validate_table
 
-__all__ = ["ERROR", "WARNING", "Finding", "Report", "OWN_SHEETS", "validate_grids", "validate_table"]
+__all__ = ["ERROR", "WARNING", "Finding", "Report", "validate_grids", "validate_table"]

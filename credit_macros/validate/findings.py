@@ -24,13 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from credit_macros.catalogue.rules import Rule, rule
+from credit_macros.catalogue.sheets import FIX_HEADER, RESULT_HEADER, SUMMARY_HEADER
 
 ERROR = "error"
 WARNING = "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
-RESULT_HEADER = ("序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明", "规则代码")
-SUMMARY_HEADER = ("工作表", "识别为模板", "数据行数", "错误", "警告")
-FIX_HEADER = ("规则", "级别", "处数", "改正方法", "规则代码")
 RESULT_TITLE = "信用台账助手 校验结果："  # how A1 of every 校验结果 we write starts: a sheet of that name without it is the user's
 
 

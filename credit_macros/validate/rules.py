@@ -50,6 +50,7 @@ from typing import Callable, Iterable
 
 from credit_macros.catalogue import Column, Template, enum_values, provenance
 from credit_macros.catalogue.rules import rule as registered
+from credit_macros.catalogue.sheets import OWN_SHEETS
 from credit_macros.errors import UserError
 from credit_macros.table import Table, col_letter, find_table, is_blank
 from credit_macros.validate import idcard, phone, uscc, values
@@ -500,7 +501,6 @@ def data_rows(table: Table) -> int:
 
 
 LIVE_COLUMN = "本行问题"  # the live check layer's column (``build/live_check.py``): ours, not data
-OWN_SHEETS = ("校验结果", "_校验标记")  # written by ``check --in-place``; never validated
 
 
 def validate_grids(grids: dict[str, list[list]], as_of: dt.date, config, only_sheet: str | None = None,
