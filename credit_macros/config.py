@@ -39,6 +39,7 @@ class Config(dict):
         super().__init__(data)
         self.source = source
         self.notice = notice
+        self.calendar_cache = None  # (key, Calendar) of workdays.Calendar.from_config: one calendar per loaded config
 
     @property
     def source_label(self) -> str:

@@ -56,6 +56,7 @@ from credit_macros.validate.values import parse_date
 
 DONE, OVERDUE, DUE_SOON, NOT_DUE = "已完成", "逾期", "临近", "未到期"
 STATUSES = (DONE, OVERDUE, DUE_SOON, NOT_DUE)
+PROVISIONAL_MARK = "（暂定）"  # after a status word whose due date depends on a provisional year
 
 CYCLES = {
     "continuous": "持续",
@@ -204,6 +205,21 @@ def status(due: dt.date | None, done_date: dt.date | None, as_of: dt.date, calen
     if calendar.workdays_between(as_of, due) <= config["deadlines"]["due_soon_workdays"]:
         return DUE_SOON
     return NOT_DUE
+
+
+def status_text(word: str, provisional: bool) -> str:
+    """A status word as shown in the workbook: ``（暂定）`` added when the due date is provisional.
+
+    >>> status_text("逾期", True), status_text("已完成", True), status_text("临近", False)
+    ('逾期（暂定）', '已完成', '临近')
+    """
+    return word + PROVISIONAL_MARK if provisional and word != DONE else word
+
+
+def row_status(due: dt.date | None, provisional: bool, done: bool, as_of: dt.date, calendar, config) -> str:
+    """Python's value of a status cell: ``status`` (a filled done cell = 已完成) and the mark."""
+    word = DONE if done else status(due, None, as_of, calendar, config)
+    return status_text(word, provisional)
 
 
 # Headers that mark a ledger's deadline column and its done column (in order of preference).

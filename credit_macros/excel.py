@@ -38,7 +38,7 @@ import xlwings as xw
 
 from credit_macros import catalogue, deadlines
 from credit_macros import report as reportlib
-from credit_macros.build import calendar_sheet, styles, task_status, tracking
+from credit_macros.build import calendar_sheet, styles, tracking
 from credit_macros.build.unit_book import write_unit_books
 from credit_macros.catalogue.sheets import (
     CALENDAR_SHEET,
@@ -63,6 +63,7 @@ from credit_macros.safeio import exclusive
 from credit_macros.plans import Plan, collect_plan, refuse_overflow, status_plan
 from credit_macros.submissions import counts, submission_rows
 from credit_macros.table import col_letter
+from credit_macros.tasks import status_counts
 from credit_macros.validate import ERROR, WARNING, Report, validate_grids
 from credit_macros.validate.findings import SEVERITY_LABELS, is_our_results, result_rows
 from credit_macros.validate.marks import marks_from, split_cell
@@ -403,7 +404,7 @@ def refresh_status(book):
     office = _grids(book, [RECEIPTS_SHEET, STATUS_SHEET]) if {RECEIPTS_SHEET, STATUS_SHEET} <= names else None
     plan, rows = status_plan(office, None, today, calendar, config, [c for c in tracking.AS_OF_CELLS if c[0] in names])
     apply_plan(book, plan)
-    tasks = task_status.status_counts(_grid(book.sheets[KEY_TASK_SHEET]), today, calendar, config)
+    tasks = status_counts(_grid(book.sheets[KEY_TASK_SHEET]), today, calendar, config)
     extended = _extend_calendar(book, calendar, config, today) if CALENDAR_SHEET in names else []
     book.app.calculate()
     lines = [f"已按今天（{today.isoformat()}）重新计算期限和状态。",

@@ -69,7 +69,7 @@ from functools import cache
 
 import numpy as np
 
-from credit_macros.config import parse_date_list
+from credit_macros.config import Config, parse_date_list
 from credit_macros.errors import UserError
 
 SOURCE_LABELS = {
@@ -198,18 +198,36 @@ class Calendar:
 
     @classmethod
     def from_config(cls, config) -> Calendar:
-        """The calendar described by ``config["calendar"]`` (and ``config["office"]["plan_year"]``)."""
+        """The calendar described by ``config["calendar"]`` (and ``config["office"]["plan_year"]``).
+
+        Made once per loaded ``Config`` and kept on it, so every step of a run shares one calendar
+        and the years it has computed (a copy of the config with another calendar section gets its
+        own); a plain dict gets a new calendar each call.
+
+        >>> from credit_macros.config import load_config
+        >>> config = load_config()
+        >>> Calendar.from_config(config) is Calendar.from_config(config)
+        True
+        """
         section = config["calendar"]
+        plan_year = config.get("office", {}).get("plan_year")
+        key = (id(section), plan_year)
+        cached = getattr(config, "calendar_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
         years = {
             year: (parse_date_list(entry.get("holidays", [])), parse_date_list(entry.get("workdays", [])))
             for year, entry in section.get("years", {}).items()
         }
-        return cls(
+        calendar = cls(
             parse_date_list(section.get("extra_holidays", [])),
             parse_date_list(section.get("extra_workdays", [])),
             years,
-            config.get("office", {}).get("plan_year"),
+            plan_year,
         )
+        if isinstance(config, Config):
+            config.calendar_cache = (key, calendar)
+        return calendar
 
     # ----------------------------------------------------------------- sources and years
     def source(self, year: int) -> str:

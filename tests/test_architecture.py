@@ -10,7 +10,7 @@ import credit_macros
 PACKAGE = Path(credit_macros.__file__).parent
 
 # the layer map of docs/architecture.md (module paths relative to credit_macros/)
-CORE = ("errors.py", "catalogue/", "config.py", "table.py", "workdays.py", "deadlines.py",
+CORE = ("errors.py", "catalogue/", "config.py", "table.py", "workdays.py", "deadlines.py", "tasks.py",
         "validate/", "collect.py", "submissions.py", "remind.py", "masking.py", "safeio.py",
         "report/scoring.py", "report/indicators.py", "report/result.py", "plans.py")
 ADAPTERS = ("io/", "build/", "report/__init__.py", "report/render_docx.py", "report/render_xlsx.py", "excel.py",

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from lo import convert, needs_soffice
 
-from credit_macros import deadlines
+from credit_macros import deadlines, tasks
 from credit_macros.build import calendar_sheet as cs
 from credit_macros.build import ledger_sheet, task_status
 from credit_macros.build.master import write_build
@@ -70,7 +70,7 @@ def recalculated(tmp_path_factory):
             ws[f"{ledger_sheet.TYPE}{row}"], ws[f"{ledger_sheet.START}{row}"], ws[f"{ledger_sheet.DONE}{row}"] = kind, start, done
             word = deadlines.status(due, done, as_of, CAL, CONFIG)
             cells[f"{ledger_sheet.DUE}{row}"] = due
-            cells[f"{ledger_sheet.STATUS}{row}"] = cs.status_text(word, provisional)
+            cells[f"{ledger_sheet.STATUS}{row}"] = deadlines.status_text(word, provisional)
         blank = ledger_sheet.FIRST_ROW + EVENTS_PER_SHEET
         ws[f"{ledger_sheet.DONE}{blank}"] = as_of  # a done date without an event: nothing to show
         cells[f"{ledger_sheet.DUE}{blank}"] = cells[f"{ledger_sheet.STATUS}{blank}"] = ""
@@ -85,10 +85,10 @@ def recalculated(tmp_path_factory):
         for row, task in task_status.task_rows(ws).items():
             ticked = RNG.random() < 0.15
             ws[f"{cols.done}{row}"] = task_status.TICK if ticked else None
-            period = task_status.task_period(task, as_of, CAL, CONFIG)
+            period = tasks.task_period(task, as_of, CAL, CONFIG)
             cells[f"{cols.cycle}{row}"] = period.cycle
             cells[f"{cols.due}{row}"] = period.due or ""
-            cells[f"{cols.status}{row}"] = task_status.task_status(period, ticked, as_of, CAL, CONFIG)
+            cells[f"{cols.status}{row}"] = tasks.task_status(period, ticked, as_of, CAL, CONFIG)
         expected[ws.title] = cells
     source = folder / "source.xlsx"
     wb.save(source)  # openpyxl keeps no cached results: LibreOffice must compute every formula

@@ -33,7 +33,7 @@ Formulas (Excel syntax, whole-column references so the sheet may grow):
 * status (``deadlines.status``): 已完成 when done; 未到期 without a due date; 逾期 after the due
   date; 临近 when ``idx(due)-idx(as_of) <= [deadlines] due_soon_workdays``; else 未到期.
   A due date that depends on a provisional year adds ``（暂定）`` to the word ("逾期（暂定）";
-  never to 已完成), as ``status_text`` does in Python. Colours are conditional formats on the
+  never to 已完成), as ``deadlines.status_text`` does in Python. Colours are conditional formats on the
   first two characters of the status cell.
 
 The as-of date (基准日期): each sheet with deadlines has a row above its table — A1 "基准日期",
@@ -55,7 +55,6 @@ from credit_macros.catalogue.sheets import CALENDAR_HEADERS, CALENDAR_SHEET, EVE
 
 REF = f"'{CALENDAR_SHEET}'!"
 EVENT_COL, EVENT_DAYS_COL, UNIT_COL = 8, 9, 11
-PROVISIONAL_MARK = "（暂定）"
 
 AS_OF_INPUT = "B1"
 AS_OF = "$D$1"
@@ -174,25 +173,10 @@ def status_formula(due: str, done: str, provisional: str, config, error_text: st
     n = config["deadlines"]["due_soon_workdays"]
     word = (f'IF({AS_OF}>{due},"{deadlines.OVERDUE}",IF({idx(due)}-{idx(AS_OF)}<={n},'
             f'"{deadlines.DUE_SOON}","{deadlines.NOT_DUE}"))')
-    mark = f'IF({provisional},"{PROVISIONAL_MARK}","")' if provisional != "FALSE" else None
+    mark = f'IF({provisional},"{deadlines.PROVISIONAL_MARK}","")' if provisional != "FALSE" else None
     open_word = f"{word}&{mark}" if mark else word
     return (f'IFERROR(IF({done}<>"","{deadlines.DONE}",IF({due}="","{deadlines.NOT_DUE}",{open_word})),'
             f'"{error_text}")')
-
-
-def status_text(word: str, provisional: bool) -> str:
-    """A status word as shown in the workbook: ``（暂定）`` added when the due date is provisional.
-
-    >>> status_text("逾期", True), status_text("已完成", True), status_text("临近", False)
-    ('逾期（暂定）', '已完成', '临近')
-    """
-    return word + PROVISIONAL_MARK if provisional and word != deadlines.DONE else word
-
-
-def row_status(due: dt.date | None, provisional: bool, done: bool, as_of: dt.date, calendar, config) -> str:
-    """Python's value of a status cell: ``deadlines.status`` (a filled done cell = 已完成) and the mark."""
-    word = deadlines.DONE if done else deadlines.status(due, None, as_of, calendar, config)
-    return status_text(word, provisional)
 
 
 # ----------------------------------------------------------------------------- shared sheet parts

@@ -143,5 +143,5 @@ def cached_values(ws, as_of: dt.date, calendar, config, where: str = "") -> dict
     for row, kind, start, done in events(ws, config, where):
         due, provisional = deadlines.event_due(kind, start, calendar, config)
         values[f"{DUE}{row}"] = due
-        values[f"{STATUS}{row}"] = cs.row_status(due, provisional, done, as_of, calendar, config)
+        values[f"{STATUS}{row}"] = deadlines.row_status(due, provisional, done, as_of, calendar, config)
     return values

@@ -4,14 +4,8 @@ Layout: row 1 is the 基准日期 row (``calendar_sheet``), row 2 the header (�
 the four status columns), one row per 具体措施 from row 3. Formulas are written per row from
 the task whose 编号 is in column A, so sorting or filtering the rows keeps them right.
 
-A task may have several rules ("2023/12/31" and "每月2日前报送"). Its current period
-(``task_period``) is, among the current periods (``deadlines.current_period``) of its dated
-rules, the one with the earliest due date on or after the as-of date — one-off dates before
-recurring ones on a tie; when every due date is past (one-off tasks), the latest one, which
-stays 逾期 until 完成 is ticked. Recurring periods always end on or after the as-of date, so a
-task with a recurring rule moves on to the next period by itself. Tasks without a dated rule
-show 周期 持续 (持续推进: no due date, 状态 未到期) or 事项 (working-day limits per event: the
-cell links to 事项台账, where each event has its own 期限).
+The current period of a task is decided in the core (``credit_macros.tasks.task_period``, where
+the rule is told); the formulas here compute the same in the workbook.
 
 完成: a drop-down with "✓". It means "the period shown in 本期期限 is done" (状态 已完成,
 green). For recurring tasks staff clear the tick when the next period starts (the 本期期限
@@ -37,15 +31,14 @@ from credit_macros import deadlines
 from credit_macros.build import calendar_sheet as cs
 from credit_macros.build import styles
 from credit_macros.catalogue import tasks as tasklib
-from credit_macros.catalogue.sheets import KEY_TASK_SHEET, LEDGER_SHEET
+from credit_macros.catalogue.sheets import KEY_TASK_HEADER_ROW, KEY_TASK_SHEET, LEDGER_SHEET
 from credit_macros.errors import UserError
+from credit_macros.tasks import one_off_dates, recurring_rules, task_period, task_status
 
-HEADER_ROW, FIRST_ROW = 2, 3
+HEADER_ROW, FIRST_ROW = KEY_TASK_HEADER_ROW, KEY_TASK_HEADER_ROW + 1
 ID_HEADER = "编号"
 COLUMNS = [("周期", 8), ("本期期限", 12), ("完成", 6), ("状态", 14)]
 TICK = "✓"
-RECURRING = ("monthly", "monthly_end", "quarterly", "yearly")
-ONE_OFF = ("fixed", "before_month", "month_end")
 EVENT_LINK = f"'{LEDGER_SHEET}'!A1"
 ERROR_TEXT = "超出日历范围，请运行 credit-macros status 更新日历"
 PROMPTS = {
@@ -62,51 +55,6 @@ class Columns:
     due: str
     done: str
     status: str
-
-
-# ----------------------------------------------------------------------------- Python side
-def _one_off_dates(task) -> list[dt.date]:
-    return sorted({rule.date for rule in task.rules if rule.kind in ONE_OFF})
-
-
-def _recurring(task) -> list:
-    return [rule for rule in task.rules if rule.kind in RECURRING]
-
-
-def task_period(task, as_of: dt.date, calendar, config) -> deadlines.Period:
-    """The current period of a 重点任务 (see the module docstring)."""
-    plan_start = dt.date(config["office"]["plan_year"], 1, 1)
-    candidates = [deadlines.Period("一次性", f"截至{d.year}年{d.month}月{d.day}日", plan_start, d)
-                  for d in _one_off_dates(task)]
-    candidates += [deadlines.current_period(rule, as_of, calendar, config) for rule in _recurring(task)]
-    if not candidates:
-        if any(rule.kind == "event" for rule in task.rules):
-            return deadlines.Period(deadlines.CYCLES["event"], "见事项台账", plan_start, None)
-        return deadlines.Period(deadlines.CYCLES["continuous"], "持续推进", plan_start, None)
-    upcoming = [p for p in candidates if p.due >= as_of]
-    return min(upcoming, key=lambda p: p.due) if upcoming else max(candidates, key=lambda p: p.due)
-
-
-def task_status(period: deadlines.Period, ticked: bool, as_of: dt.date, calendar, config) -> str:
-    return cs.row_status(period.due, period.provisional, ticked, as_of, calendar, config)
-
-
-def status_counts(grid: list[list], as_of: dt.date, calendar, config) -> dict[str, int]:
-    """How many 重点任务 rows of a sheet's values (header in row ``HEADER_ROW``) carry each status
-    word as of ``as_of`` — the words the sheet's formulas show, without the 暂定 mark."""
-    header = grid[HEADER_ROW - 1]
-    done_col = header.index("完成")
-    by_id = {task.id: task for task in tasklib.key_tasks()}
-    tally: dict[str, int] = {}
-    for row in grid[HEADER_ROW:]:
-        task = by_id.get(row[0])
-        if task is None:
-            continue
-        ticked = row[done_col] not in (None, "")
-        word = task_status(task_period(task, as_of, calendar, config), ticked, as_of, calendar, config)
-        word = word.replace(cs.PROVISIONAL_MARK, "")
-        tally[word] = tally.get(word, 0) + 1
-    return tally
 
 
 # ----------------------------------------------------------------------------- formulas
@@ -152,8 +100,8 @@ def _pick(due_cell: str, dates: list[dt.date], recurring: list[str], one_off_val
 def row_cells(task, row: int, cols: Columns, config) -> dict[str, object]:
     """Values and formulas of the 周期 / 本期期限 / 状态 cells of ``task`` on ``row``."""
     due_cell, a = f"{cols.due}{row}", cs.AS_OF
-    dates = _one_off_dates(task)
-    rules = _recurring(task)
+    dates = one_off_dates(task)
+    rules = recurring_rules(task)
     formulas = [_recurring_formula(rule, due_cell, config) for rule in rules]
     recurring = [due for due, _ in formulas]
     cycles = [f'"{deadlines.CYCLES[rule.kind]}"' for rule in rules]

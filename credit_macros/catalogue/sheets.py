@@ -12,6 +12,7 @@ from credit_macros.catalogue import provenance
 # the master tracker (built by ``build``)
 GUIDE_SHEET = "说明"
 KEY_TASK_SHEET = "重点任务"
+KEY_TASK_HEADER_ROW = 2  # row 1 is the 基准日期 row; one task per row below the header
 LEDGER_SHEET = "事项台账"
 MAIN_TASK_SHEET = "主要任务"
 UNIT_SHEET = "成员单位"

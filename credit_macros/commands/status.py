@@ -30,6 +30,7 @@ from pathlib import Path
 
 import openpyxl
 
+from credit_macros import deadlines
 from credit_macros.build import calendar_sheet, ledger_sheet, task_status, tracking
 from credit_macros.build.cells import sheet_grid
 from credit_macros.build.submissions_sheet import add_office_sheets
@@ -126,7 +127,7 @@ def _installed(path: Path, config, calendar, day: dt.date, where: str) -> io.Byt
 
 
 def _summary(values: dict, column_of) -> str:
-    counts = Counter(v.replace(calendar_sheet.PROVISIONAL_MARK, "") for c, v in values.items() if column_of(c) and v)
+    counts = Counter(v.replace(deadlines.PROVISIONAL_MARK, "") for c, v in values.items() if column_of(c) and v)
     return "、".join(f"{word} {counts[word]}" for word in ("逾期", "临近", "未到期", "已完成") if counts[word])
 
 
@@ -165,7 +166,7 @@ def _refresh(args, ctx) -> int:
     print(f"  事项台账：{events or '无事项'}", file=ctx.out)
     tally = counts(submissions)
     print(f"  报送情况：{'、'.join(f'{w} {n}' for w, n in tally.items() if n) or '无'}", file=ctx.out)
-    if any(calendar_sheet.PROVISIONAL_MARK in str(v) for sheet in values.values() for v in sheet.values()):
+    if any(deadlines.PROVISIONAL_MARK in str(v) for sheet in values.values() for v in sheet.values()):
         print("  标有“（暂定）”的期限所在年份放假安排尚未发布，发布后请在 config.toml 的 [calendar.years.YYYY] 中填写，"
               "再运行本命令。", file=ctx.out)
     for line in near_limit(heights, path.name):
