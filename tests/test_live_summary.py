@@ -14,7 +14,7 @@ from credit_macros import catalogue
 from credit_macros.build import live_check
 from credit_macros.build.master import GUIDE_SHEET, build_blank
 from credit_macros.build.unit_book import build_unit_book
-from credit_macros.collect import META_VISIBLE
+from credit_macros.catalogue.sheets import META_VISIBLE_SHEET
 from credit_macros.config import load_config
 from credit_macros.io.read import read_grids
 from credit_macros.validate import validate_grids
@@ -53,7 +53,7 @@ def test_unit_book_summary_counts_the_bad_cells(tmp_path):
     wb["行政检查"].cell(7, 1, "只填了名称")  # 10 required cells empty
     path = tmp_path / "unit.xlsx"
     wb.save(path)
-    summary = _summary(convert(path, "xlsx", tmp_path / "lo"), META_VISIBLE)
+    summary = _summary(convert(path, "xlsx", tmp_path / "lo"), META_VISIBLE_SHEET)
     assert summary == [["工作表", "错误（处）", "提醒（处）"],
                        ["行政裁决", 1, 1], ["行政强制", 0, 0], ["行政确认", 0, 0], ["行政检查", 10, 0], ["行政奖励", 0, 0],
                        ["还有 11 处错误，请先修改", None, None]]
