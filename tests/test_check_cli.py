@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from lo import convert, needs_soffice
-from messy import ORG_CODE, build_messy
+from messy import ORG_CODE
 from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook, load_workbook
 from runcli import run
@@ -19,11 +18,6 @@ from runcli import run
 from credit_macros.io.filemarks import RESULT_SHEET
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def messy(tmp_path):
-    return build_messy(tmp_path / "回报.xlsx")
 
 
 def clean_workbook(path: Path) -> Path:

@@ -4,6 +4,7 @@ import json
 import os
 import random
 import re
+import shutil
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from runcli import run
 
 import credit_macros.catalogue.tasks  # noqa: F401  (catalogue.tasks.unit_templates)
 from credit_macros import catalogue
-from credit_macros.build.master import MASTER_NAME, build_master, write_build
+from credit_macros.build.master import MASTER_NAME, write_build
 from credit_macros.config import load_config
 from credit_macros.demo import RowMaker, demo_config_text, demo_email, mail, unit_workbook
 from credit_macros.io.cached import sheet_parts
@@ -32,10 +33,10 @@ UNITS = ["开发建设部", "财政金融部", "秦创原创新驱动发展（�
 
 
 @pytest.fixture
-def office(tmp_path):
+def office(tmp_path, built_master):
     (tmp_path / "config.toml").write_text(demo_config_text(UNITS), "utf-8")
     config = load_config(tmp_path / "config.toml")
-    build_master(config).save(tmp_path / MASTER_NAME)
+    shutil.copy(built_master(config), tmp_path / MASTER_NAME)
     (tmp_path / "in").mkdir()
     return tmp_path, config
 

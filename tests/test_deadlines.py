@@ -22,11 +22,6 @@ MONTHLY = Rule("monthly", day=2, text="每月2日前")
 
 
 @pytest.fixture(scope="module")
-def cal():
-    return Calendar()
-
-
-@pytest.fixture(scope="module")
 def config():
     return load_config(None)
 

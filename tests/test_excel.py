@@ -12,12 +12,12 @@ import datetime as dt
 import email
 import email.policy
 import re
+import shutil
 from collections import Counter
 
 import openpyxl
 import pytest
 import xlwings as xw
-from messy import build_messy
 from remote import actions, book, payload
 from runcli import DEFAULT_CONFIG, run
 
@@ -55,11 +55,6 @@ def _positions(wb_payload, acts):
         if a["args"][1] not in names:
             names.insert(a["args"][0], a["args"][1])
     return dict(enumerate(names))
-
-
-@pytest.fixture()
-def messy(tmp_path):
-    return build_messy(tmp_path / "退回.xlsx")
 
 
 def test_check_all_marks_exactly_the_findings(messy):
@@ -250,11 +245,19 @@ from credit_macros.demo import mail, write_inbox  # noqa: E402
 from credit_macros.workdays import Calendar  # noqa: E402
 
 
-@pytest.fixture()
-def master(tmp_path):
-    path = tmp_path / MASTER_NAME
+@pytest.fixture(scope="module")
+def tracked(tmp_path_factory):
+    path = tmp_path_factory.mktemp("excel") / MASTER_NAME
     config = load_config()
     tracking.save(build_master(config), path, config, Calendar.from_config(config), dt.date.today())
+    return path
+
+
+@pytest.fixture()
+def master(tracked, tmp_path):
+    """The tracked master (built once for the module) as this test's own file."""
+    path = tmp_path / MASTER_NAME
+    shutil.copy(tracked, path)
     return path
 
 

@@ -8,7 +8,7 @@ import json
 import random
 
 import pytest
-from messy import AS_OF, GOV_CODE, ORG_CODE, PERSON_ID, build_messy
+from messy import AS_OF, GOV_CODE, ORG_CODE, PERSON_ID
 
 from credit_macros.catalogue import template, templates
 from credit_macros.config import load_config
@@ -22,18 +22,13 @@ CONFIG = load_config()
 
 
 @pytest.fixture(scope="module")
-def messy(tmp_path_factory):
-    return build_messy(tmp_path_factory.mktemp("messy") / "回报.xlsx")
+def report(messy_book):
+    grids, merged = read_book(messy_book.path)
+    return validate_grids(grids, messy_book.as_of, CONFIG, merged=merged, source=messy_book.path.name)
 
 
-@pytest.fixture(scope="module")
-def report(messy):
-    grids, merged = read_book(messy.path)
-    return validate_grids(grids, messy.as_of, CONFIG, merged=merged, source=messy.path.name)
-
-
-def test_messy_workbook_exact_findings(messy, report):
-    assert {(f.sheet, f.cell, f.rule) for f in report.findings} == messy.expected
+def test_messy_workbook_exact_findings(messy_book, report):
+    assert {(f.sheet, f.cell, f.rule) for f in report.findings} == messy_book.expected
 
 
 def test_every_message_names_row_and_column(report):
@@ -73,11 +68,11 @@ def test_counts_and_json(report):
     assert data["counts"] == counts
 
 
-def test_grids_with_none_for_empty_cells_give_the_same_findings(messy, report):
+def test_grids_with_none_for_empty_cells_give_the_same_findings(messy_book, report):
     """xlwings reads empty cells as None, calamine as ""."""
-    grids, merged = read_book(messy.path)
+    grids, merged = read_book(messy_book.path)
     as_none = {s: [[None if v == "" else v for v in row] for row in g] for s, g in grids.items()}
-    again = validate_grids(as_none, messy.as_of, CONFIG, merged=merged)
+    again = validate_grids(as_none, messy_book.as_of, CONFIG, merged=merged)
     assert again.findings == report.findings
 
 
@@ -193,14 +188,14 @@ def test_no_template_sheet_lists_what_was_expected():
     assert "附件1 行政裁决信息模板" in message and "附件9 信用修复告知书送达台账模板" in message
 
 
-def test_only_sheet(messy):
-    grids, merged = read_book(messy.path)
-    one = validate_grids(grids, messy.as_of, CONFIG, only_sheet="水费", merged=merged)
+def test_only_sheet(messy_book):
+    grids, merged = read_book(messy_book.path)
+    one = validate_grids(grids, messy_book.as_of, CONFIG, only_sheet="水费", merged=merged)
     assert list(one.sheets) == ["水费"] and {f.sheet for f in one.findings} == {"水费"}
     with pytest.raises(UserError, match="没有名为「不存在」的工作表"):
-        validate_grids(grids, messy.as_of, CONFIG, only_sheet="不存在")
+        validate_grids(grids, messy_book.as_of, CONFIG, only_sheet="不存在")
     with pytest.raises(UserError, match="不是报送模板"):
-        validate_grids(grids, messy.as_of, CONFIG, only_sheet="填表说明")
+        validate_grids(grids, messy_book.as_of, CONFIG, only_sheet="填表说明")
 
 
 def test_true_and_1_are_told_apart():

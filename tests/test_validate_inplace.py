@@ -4,8 +4,7 @@ repeated runs idempotent; clear restores the original."""
 
 from __future__ import annotations
 
-import pytest
-from messy import USER_FILL, build_messy, snapshot
+from messy import USER_FILL, snapshot
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
@@ -48,11 +47,6 @@ def results_of(path) -> list[tuple]:
     ws = wb[RESULT_SHEET]
     return [tuple(c.value for c in row) + (row[2].hyperlink.location if row[2].hyperlink else None,)
             for row in ws.iter_rows()]
-
-
-@pytest.fixture
-def messy(tmp_path):
-    return build_messy(tmp_path / "回报.xlsx")
 
 
 def test_marks_exactly_the_bad_cells_and_keeps_everything_else(messy):

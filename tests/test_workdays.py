@@ -20,11 +20,6 @@ from credit_macros.workdays import Calendar
 D = dt.date
 
 
-@pytest.fixture(scope="module")
-def cal():
-    return Calendar()
-
-
 def test_national_day_2026(cal):
     assert [cal.is_workday(D(2026, 10, d)) for d in range(1, 13)] == [False] * 7 + [True, True, True, False, True]
     assert cal.is_workday(D(2026, 9, 20))  # a working Sunday
