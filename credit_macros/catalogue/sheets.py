@@ -48,7 +48,6 @@ OWN_SHEETS = (RESULT_SHEET, BOOK_SHEET)
 RESULT_HEADER = ("序号", "工作表", "单元格", "行", "列", "级别", "规则", "说明", "规则代码")
 SUMMARY_HEADER = ("工作表", "识别为模板", "数据行数", "错误", "警告")
 FIX_HEADER = ("规则", "级别", "处数", "改正方法", "规则代码")
-BOOK_HEADER = ("工作表", "单元格", "标记颜色", "原填充", "原批注", "原批注作者", "原批注宽", "原批注高")
 
 # the ribbon's hidden layer sheets, one per marked sheet: prefix + the sheet's name
 LAYER_PREFIX = "_标记_"  # validation marks
