@@ -381,7 +381,7 @@ class Outcome:
                  f"重复 {len(self.duplicates)} 个"]
         for a in self.accepted:
             sheets = "、".join(f"{k} {n} 行" for k, n in a.sheets.items())
-            extra = f"；错误 {a.errors} 处、警告 {a.warnings} 处（已列入“退回修改”）" if a.errors or a.warnings else ""
+            extra = f"；错误 {a.errors} 处、警告 {a.warnings} 处（已列入“{FINDINGS_SHEET}”）" if a.errors or a.warnings else ""
             again = "；替换了之前报送的 " + "、".join(f"{r['sheet']} {r['rows']} 行" for r in a.replaced) if a.replaced else ""
             lines.append(f"[接收] {a.unit} {a.period}｜{a.file}：{sheets}{extra}{again}")
             for n in a.annotations:
@@ -469,11 +469,11 @@ def _identified(item, as_of, config, reject, accept_sender_mismatch):
                       "请用下发的报送表填写，不要改动表头。")
     who = identify(item.name, grids, item.sender, item.subject, config)
     if who.unit is None:
-        return reject(f"{item.label} 无法确定报送单位：文件中没有“报送信息”，文件名{'和邮件主题' if item.subject else ''}不含单位名称"
+        return reject(f"{item.label} 无法确定报送单位：文件中没有“{META_VISIBLE_SHEET}”，文件名{'和邮件主题' if item.subject else ''}不含单位名称"
                       f"{'，发件人 ' + item.sender + ' 不是 config.toml 中登记的单位邮箱' if item.sender else ''}。"
                       "请让该单位用下发的报送表重新报送，或把文件名改为“单位简称_YYYY-MM.xlsx”后再汇总。")
     if who.period is None:
-        return reject(f"{item.label}（{who.unit}）无法确定报送期：文件中没有“报送信息”，文件名和邮件主题中没有年月。"
+        return reject(f"{item.label}（{who.unit}）无法确定报送期：文件中没有“{META_VISIBLE_SHEET}”，文件名和邮件主题中没有年月。"
                       "请把文件名改为“单位简称_YYYY-MM.xlsx”（如 开发建设部_2026-01.xlsx）后再汇总。")
     mismatch = sender_mismatch(item.sender, who.unit, config)
     if mismatch and not accept_sender_mismatch:
@@ -550,7 +550,7 @@ def _merge(outcome: Outcome, accepted: Accepted, tables: list[Table], report, it
         result = ACCEPTED_REPLACING if old else ACCEPTED
         note = accepted.note
         if counts[ERROR]:
-            note = f"有 {counts[ERROR]} 处错误，已列入“退回修改”，请该单位改正后重新报送。" + note
+            note = f"有 {counts[ERROR]} 处错误，已列入“{FINDINGS_SHEET}”，请该单位改正后重新报送。" + note
         outcome.receipts.append(_receipt(item, accepted.unit, accepted.period, key, result, len(rows),
                                          counts[ERROR], counts[WARNING], accepted.how, note))
     outcome.accepted.append(accepted)

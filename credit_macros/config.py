@@ -15,6 +15,7 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
+from credit_macros.catalogue.sheets import UNIT_SHEET
 from credit_macros.errors import UserError, os_reason
 
 DEFAULT_NAME = "config.toml"
@@ -332,7 +333,7 @@ def _check_units(merged: dict, file: Path, text: str) -> None:
         resolved = unitlib.resolve(name)
         if len(resolved) != 1:
             raise UserError(
-                f"{_where(('units', name), file, text)}不是成员单位名称，请使用“成员单位”表中的规范名称。"
+                f"{_where(('units', name), file, text)}不是成员单位名称，请使用“{UNIT_SHEET}”表中的规范名称。"
             )
         canonical = resolved[0]
         if canonical != name:

@@ -387,7 +387,7 @@ def _extend_calendar(book, calendar, config, today: dt.date) -> list[str]:
     _replace_rows(sheet, calendar_sheet.sheet_values(calendar, config, first_year, last_year), len(listed))
     for column in ("A:A", "F:F"):
         sheet.range(column).number_format = styles.DATE_FORMAT
-    return [f"隐藏的“日历”表已延长到 {last_year} 年（含 config.toml 中的放假安排），期限公式可继续计算。"]
+    return [f"隐藏的“{CALENDAR_SHEET}”表已延长到 {last_year} 年（含 config.toml 中的放假安排），期限公式可继续计算。"]
 
 
 @button("刷新期限与状态")

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from credit_macros.catalogue.sheets import RESULT_SHEET
 from credit_macros.errors import UserError
 from credit_macros.io.filemarks import apply_marks, ensure_writable
 from credit_macros.io.read import read_book
@@ -23,7 +24,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("file", metavar="FILE", type=Path, help="要校验的工作簿（.xlsx、.xlsm、.xls）")
     parser.add_argument("--sheet", metavar="S", help="只校验这一个工作表（默认：所有能识别为模板的工作表）")
     parser.add_argument("--in-place", action="store_true",
-                        help="在原文件中标出问题：错误标红、警告标黄、批注写明原因，并生成“校验结果”工作表（原文件备份为 .bak）")
+                        help=f"在原文件中标出问题：错误标红、警告标黄、批注写明原因，并生成“{RESULT_SHEET}”工作表（原文件备份为 .bak）")
     parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     parser.add_argument("--as-of", metavar="DATE", help="按哪一天判断“未来日期”，如 2023-06-30（默认今天）")
 
@@ -58,7 +59,7 @@ def _check(args, ctx) -> int:
         if backup is None and not report.findings:
             print(f"未发现问题，文件中也没有以前的标记，文件未改动：{path}", file=ctx.err if args.json else ctx.out)
         else:
-            where = "已在原文件中标出问题单元格，并写入“校验结果”工作表" if report.findings else "未发现问题，已清除以前的标记"
+            where = f"已在原文件中标出问题单元格，并写入“{RESULT_SHEET}”工作表" if report.findings else "未发现问题，已清除以前的标记"
             print(f"{where}：{path}（修改前的版本已备份为 {backup.name}）" if backup else f"{where}：{path}",
                   file=ctx.err if args.json else ctx.out)
     return 1 if report.findings else 0

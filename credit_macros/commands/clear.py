@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from credit_macros.catalogue.sheets import RESULT_SHEET
 from credit_macros.io.filemarks import clear_marks
 from credit_macros.safeio import exclusive
 
 NAME = "clear"
-HELP = "清除 check --in-place 写入的标记：恢复原有填充色和批注，删除“校验结果”工作表"
+HELP = f"清除 check --in-place 写入的标记：恢复原有填充色和批注，删除“{RESULT_SHEET}”工作表"
 ORDER = 21
 
 

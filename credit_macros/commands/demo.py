@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from credit_macros.build.styles import header_width
+from credit_macros.catalogue.sheets import INDICATOR_SHEET, OFFICE_SHEETS
 from credit_macros.collect import period_argument
 from credit_macros.commands.deadline import parse_date
 from credit_macros.demo import default_as_of, write_demo
@@ -58,8 +59,8 @@ def run(args, ctx) -> int:
         print(f"  第{u.rank:>2}名 {u.unit}{' ' * (name_width - header_width(u.unit, 0, 99))}{u.score:5.1f} 分"
               f"（应报 {u.due}，按时 {u.on_time}，逾期 {u.late}，未报 {u.missing}）", file=ctx.out)
     met = sum(1 for i in report.indicators if i.status == "达标")
-    print(f"  指标：{len(report.indicators)} 项，达标 {met} 项（数据见总台账“指标数据”工作表）", file=ctx.out)
+    print(f"  指标：{len(report.indicators)} 项，达标 {met} 项（数据见总台账“{INDICATOR_SHEET}”工作表）", file=ctx.out)
     print(f"  通报文件：{report.xlsx}；{report.docx}", file=ctx.out)
-    print(f"总台账：{result.master}（基准日期 {as_of.isoformat()}；见“报送情况”“收文记录”“退回修改”“历史版本”“指标数据”工作表）", file=ctx.out)
+    print(f"总台账：{result.master}（基准日期 {as_of.isoformat()}；见{''.join(f'“{s}”' for s in (*OFFICE_SHEETS, INDICATOR_SHEET))}工作表）", file=ctx.out)
     print(f"收件箱：{args.out / 'inbox'}；提醒邮件草稿：{args.out / 'outbox'}", file=ctx.out)
     return 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from credit_macros.build.unit_book import write_unit_books
 from credit_macros.catalogue import tasks as tasklib
+from credit_macros.catalogue.sheets import STATUS_SHEET
 from credit_macros.collect import period_argument
 from credit_macros.safeio import ensure_folder
 from credit_macros.io.collect_master import read_master
@@ -31,6 +32,6 @@ def run(args, ctx) -> int:
     for unit, path in written:
         print(f"  {unit}：{path.name}（{'、'.join(tasklib.unit_templates(unit))}）", file=ctx.out)
     if skipped:
-        print(f"以下 {len(skipped)} 个单位不负责任何报送模板，未生成文件（季度案例等事项在“报送情况”中登记）："
+        print(f"以下 {len(skipped)} 个单位不负责任何报送模板，未生成文件（季度案例等事项在“{STATUS_SHEET}”中登记）："
               f"{'、'.join(skipped)}", file=ctx.out)
     return 0

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from credit_macros.build import page, styles
 from credit_macros.build.cells import put
+from credit_macros.catalogue.sheets import INDICATOR_SHEET
 from credit_macros.masking import mask
 from credit_macros.report import indicators as indlib
 from credit_macros.report.result import ReportResult
@@ -142,7 +143,7 @@ def _indicator_sheet(ws, trend_ws, result: ReportResult, config) -> None:
 def _no_chart(ws, anchor: str, item) -> None:
     """The sentence shown where an indicator's chart would be when there is nothing to draw."""
     cell = ws[anchor]
-    cell.value = mask(f"{item.indicator.name}：无数据，不绘制趋势图。{item.note or '请在“指标数据”表填写本指标所需各列'}，填写后重新生成通报。")
+    cell.value = mask(f"{item.indicator.name}：无数据，不绘制趋势图。{item.note or f'请在“{INDICATOR_SHEET}”表填写本指标所需各列'}，填写后重新生成通报。")
     cell.font, cell.alignment = RED_FONT, styles.WRAP_TOP
 
 
