@@ -32,7 +32,7 @@ from credit_macros import catalogue  # noqa: E402
 from credit_macros.build.cells import put_rows  # noqa: E402
 from credit_macros.build.master import build_blank  # noqa: E402
 from credit_macros.build.unit_book import build_unit_book  # noqa: E402
-from credit_macros.collect import META_VISIBLE  # noqa: E402
+from credit_macros.catalogue.sheets import META_VISIBLE_SHEET  # noqa: E402
 from credit_macros.config import load_config  # noqa: E402
 from credit_macros.demo import RowMaker  # noqa: E402
 
@@ -63,7 +63,7 @@ def recalculated_in(path: Path, outdir: Path) -> tuple[float, str]:
         subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
                         "--convert-to", SUMMARY_CSV, "--outdir", str(outdir), str(path)], check=True, capture_output=True)
         seconds = time.perf_counter() - start
-    return seconds, (outdir / f"{path.stem}-{META_VISIBLE}.csv").read_text(encoding="utf-8")
+    return seconds, (outdir / f"{path.stem}-{META_VISIBLE_SHEET}.csv").read_text(encoding="utf-8")
 
 
 def size(wb) -> int:

@@ -46,6 +46,7 @@ from credit_macros.catalogue.sheets import (
     FINDINGS_HEADERS,
     FINDINGS_SHEET,
     GUIDE_SHEET,
+    HISTORY_SHEET,
     LIST_SHEET,
     META_KEYS,
     META_SHEET,
@@ -385,7 +386,7 @@ class Outcome:
             again = "；替换了之前报送的 " + "、".join(f"{r['sheet']} {r['rows']} 行" for r in a.replaced) if a.replaced else ""
             lines.append(f"[接收] {a.unit} {a.period}｜{a.file}：{sheets}{extra}{again}")
             for n in a.annotations:
-                where = "已随同一记录的新行保留" if n["kept"] else "新报送中没有同一记录，已随旧行移入“历史版本”"
+                where = "已随同一记录的新行保留" if n["kept"] else f"新报送中没有同一记录，已随旧行移入“{HISTORY_SHEET}”"
                 lines.append(f"  [信用办标注] {n['sheet']} 原第{n['row']}行（{n['key']}）：{'；'.join(n['marks'])} —— {where}")
         lines += [f"[未接收] {r.file}：{r.reason}" for r in self.rejected]
         lines += [f"[重复] {d['file']}：{d['reason']}" for d in self.duplicates]

@@ -22,9 +22,9 @@ from messy import ORG_CODE
 from openpyxl import load_workbook
 from runcli import run
 
+from credit_macros.catalogue.sheets import OWN_SHEETS
 from credit_macros.io.filemarks import BOOK_SHEET, RESULT_SHEET
 from credit_macros.io.read import read_book
-from credit_macros.validate.rules import OWN_SHEETS
 
 SHEET = "xl/worksheets/sheet1.xml"
 

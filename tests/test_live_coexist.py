@@ -17,11 +17,11 @@ from credit_macros import catalogue
 from credit_macros.build import live_check
 from credit_macros.build.master import MASTER_NAME, build_master
 from credit_macros.build.unit_book import build_unit_book, unit_book_name
+from credit_macros.catalogue.sheets import OWN_SHEETS, PROVENANCE
 from credit_macros.catalogue.tasks import unit_templates
-from credit_macros.collect import PROVENANCE
 from credit_macros.config import load_config
 from credit_macros.demo import demo_config_text
-from credit_macros.validate.rules import LIVE_COLUMN, OWN_SHEETS
+from credit_macros.validate.rules import LIVE_COLUMN
 
 CONFIG = load_config(None)
 UNIT, PERIOD = "开发建设部", "2026-01"
