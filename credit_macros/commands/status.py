@@ -31,7 +31,7 @@ from pathlib import Path
 import openpyxl
 
 from credit_macros import deadlines
-from credit_macros.build import calendar_sheet, ledger_sheet, task_status, tracking
+from credit_macros.build import ledger_sheet, task_status, tracking
 from credit_macros.build.cells import sheet_grid
 from credit_macros.build.submissions_sheet import add_office_sheets
 from credit_macros.catalogue.sheets import CALENDAR_SHEET, KEY_TASK_SHEET, LEDGER_SHEET, RECEIPTS_SHEET, STATUS_SHEET
