@@ -29,7 +29,7 @@ from credit_macros.build.page import title_rows
 from credit_macros.catalogue import CODE_TYPES
 from credit_macros.catalogue import tasks as tasklib
 from credit_macros.catalogue import units as unitlib
-from credit_macros.collect import META_VISIBLE
+from credit_macros.catalogue.sheets import META_VISIBLE_SHEET
 from credit_macros.config import load_config
 
 pytestmark = [
@@ -125,7 +125,7 @@ def test_blank_template_prints_one_page_per_sheet(printed, template):
 def test_unit_book_prints_one_page_per_sheet_and_the_whole_instructions(printed):
     item = printed["unit book"]
     keys = tasklib.unit_templates(UNIT)
-    assert item.sheets() == [META_VISIBLE] + [catalogue.template(k).sheet for k in keys]
+    assert item.sheets() == [META_VISIBLE_SHEET] + [catalogue.template(k).sheet for k in keys]
     info = item.cells[0]
     config = load_config(None)
     wanted = [f"{config['office']['district']}社会信用信息报送表", UNIT, PERIOD,
