@@ -256,7 +256,7 @@ def _duplicate_rows(table) -> set[int]:
     is_date = {n: table.template.column(n).type in ("date", "datetime") for n in table.template.natural_key}
     seen, again = set(), set()
     for i in range(len(table.rows)):
-        key = tuple(rules._key_text(table.value(i, n), is_date[n]) for n in table.template.natural_key)
+        key = tuple(rules.key_text(table.value(i, n), is_date[n]) for n in table.template.natural_key)
         if "" not in key and key in seen:
             again.add(table.sheet_row(i))
         seen.add(key)

@@ -78,8 +78,12 @@ def _open(path: Path) -> tuple[dict[str, int], object]:
     try:
         with zipfile.ZipFile(path) as book:
             parts = sheet_parts(book)
-            heights = {name: bounded.scan(book, part, f"{path.name} 的工作表“{name}”").last_row
-                       for name, part in parts.items()}
+            try:
+                heights = {name: bounded.scan(book, part, f"{path.name} 的工作表“{name}”").last_row
+                           for name, part in parts.items()}
+            except UserError as exc:  # a sheet's XML cut short or beyond the bounds: say where the backup is
+                raise UserError(f"{exc.message}未作任何修改；可用同目录的备份 {latest_backup(path).name} 恢复。",
+                                exc.exit_code, exc.detail) from None
         if KEY_TASK_SHEET not in parts:
             raise UserError(f"{path.name} 中没有“{KEY_TASK_SHEET}”工作表，不是总台账；"
                             "请指定 credit-macros build 生成的《信用体系建设台账》。")
