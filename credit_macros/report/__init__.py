@@ -25,7 +25,6 @@ from credit_macros import catalogue
 from credit_macros.catalogue.sheets import INDICATOR_SHEET
 from credit_macros.errors import UserError
 from credit_macros.io.collect_master import read_master
-from credit_macros.io.read import read_grids
 from credit_macros.report import indicators as indlib
 from credit_macros.report.indicators import format_value
 from credit_macros.report.render_docx import write_docx

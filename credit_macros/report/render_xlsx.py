@@ -18,7 +18,7 @@ from credit_macros.masking import mask
 from credit_macros.report import indicators as indlib
 from credit_macros.report.result import ReportResult
 
-SUMMARY_SHEET, SCORE_SHEET, INDICATOR_SHEET, TREND_SHEET = "通报", "单位得分", "指标", "指标趋势"
+SUMMARY_SHEET, SCORE_SHEET, FIGURES_SHEET, TREND_SHEET = "通报", "单位得分", "指标", "指标趋势"  # the 通报 file's own
 PERCENT, COUNT, SCORE = "0.0%", "#,##0", "0.0"
 SCORE_HEADERS = [("排名", 6), ("成员单位", 40), ("简称", 16), ("应报事项", 9), ("按时", 7), ("逾期", 7), ("未报", 7),
                  ("按时率", 9), ("报送行数", 9), ("校验错误", 9), ("错误率", 9), ("得分", 8), ("备注", 30)]
@@ -198,7 +198,7 @@ def build_workbook(result: ReportResult, config) -> Workbook:
     wb = Workbook()
     _summary_sheet(wb.active, result, config)
     _score_sheet(wb.create_sheet(SCORE_SHEET), result, config)
-    _indicator_sheet(wb.create_sheet(INDICATOR_SHEET), wb.create_sheet(TREND_SHEET), result, config)
+    _indicator_sheet(wb.create_sheet(FIGURES_SHEET), wb.create_sheet(TREND_SHEET), result, config)
     page.setup_book(wb)
     return wb
 
