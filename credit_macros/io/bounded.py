@@ -120,14 +120,22 @@ class Shape:
                 and self.width <= 2 * (len(self.wide) + 26) and self.last_row * self.width <= 2 * CHUNK_CELLS)
 
 
-def _head(source, where: str) -> tuple[bytes, bytes, bytes, bool]:
-    """(worksheet start tag, namespace prefix, the bytes read after ``<sheetData>``, whether it is empty)."""
+def sheet_data(source, where: str) -> tuple[bytes, re.Match]:
+    """The bytes of a worksheet part read up to and a little past its ``<sheetData>`` start tag,
+    and that tag's match (group 1: the namespace prefix, group 2: "/" when it is empty), read
+    ``READ`` bytes at a time; a part without one is refused."""
     buffer = b""
     while (m := _SHEET_DATA.search(buffer)) is None:
         chunk = source.read(READ)
         if not chunk:
-            raise UserError(f"{where}的 XML 中没有 <sheetData>，文件可能已损坏；请用 Excel 打开另存后重试。")
+            raise UserError(f"{where}的 XML 中没有 <sheetData>，文件可能已损坏；请用备份恢复或用 Excel 打开另存后重试。")
         buffer += chunk
+    return buffer, m
+
+
+def _head(source, where: str) -> tuple[bytes, bytes, bytes, bool]:
+    """(worksheet start tag, namespace prefix, the bytes read after ``<sheetData>``, whether it is empty)."""
+    buffer, m = sheet_data(source, where)
     root = re.search(rb"<(?:[\w.-]+:)?worksheet\b[^>]*>", buffer[: m.start()])
     start = root.group(0) if root else b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
     return start, m.group(1), buffer[m.end():], bool(m.group(2))

@@ -65,6 +65,7 @@ from xml.sax.saxutils import escape
 
 from credit_macros.build.styles import DATE_FORMAT, DATETIME_FORMAT
 from credit_macros.errors import UserError
+from credit_macros.io.bounded import sheet_data
 from credit_macros.io.cached import sheet_parts
 from credit_macros.io.zipout import ZipOut
 from credit_macros.plans import Plan
@@ -348,12 +349,7 @@ def _widest(rows: list[list]) -> int:
 
 def rewrite_sheet(source: BinaryIO, out: BinaryIO, edit: SheetRows, styles: Styles, where: str) -> None:
     """Stream one worksheet part from ``source`` to ``out`` with the rows of ``edit`` (see the module docstring)."""
-    buffer = b""
-    while (m := _SHEET_DATA.search(buffer)) is None:
-        chunk = source.read(CHUNK)
-        if not chunk:
-            raise UserError(f"{where}的 XML 中没有 <sheetData>，文件可能已损坏；请用备份恢复或用 Excel 打开另存后重试。")
-        buffer += chunk
+    buffer, m = sheet_data(source, where)
     prefix, empty = m.group(1), m.group(2)
     head = buffer[: m.start()]
     writer = RowWriter(styles, column_styles(head), prefix.decode())
@@ -677,12 +673,7 @@ def edit_rows(source: BinaryIO, out: BinaryIO, rows: list[int], edit: Callable[[
     >>> out.getvalue().decode()
     '<worksheet><sheetData><row r="1"><c r="A1"/></row><row r=\\'2\\'>new</row><row r=\\'3\\'>new</row></sheetData></worksheet>'
     """
-    buffer = b""
-    while (m := _SHEET_DATA.search(buffer)) is None:
-        chunk = source.read(CHUNK)
-        if not chunk:
-            raise UserError(f"{where}的 XML 中没有 <sheetData>，文件可能已损坏；请用备份恢复或用 Excel 打开另存后重试。")
-        buffer += chunk
+    buffer, m = sheet_data(source, where)
     prefix, empty = m.group(1), m.group(2)
     close = b"</" + prefix + b"sheetData>"
     if empty and not rows:
