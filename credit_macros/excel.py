@@ -10,15 +10,12 @@ The logic lives in the core (``validate``, ``deadlines``, ``workdays`` …); thi
 reads and writes, in bulk:
 
 * each sheet is read with one call (its used range from A1);
-* colours are written as one grid per sheet (the mark layer below), never cell by cell;
+* colours are written as one grid per sheet (the mark layer, ``marklayer``), never cell by cell;
 * notes only where a cell is flagged and has no note of the user's;
 * the number of Excel calls does not grow with the number of rows read.
 
-Validation marks in the live workbook are a layer, not a repaint: a hidden sheet
-``_标记_<sheet>`` mirrors the flagged cells (``错误`` / ``警告``) and two conditional-format
-rules on the checked sheet colour a cell when its mirror cell says so. The user's own fills and
-notes are never overwritten, "清除标记" just empties the mirror (and removes the notes we added),
-and the workbook still shows the marks in Excel, WPS or LibreOffice without Python.
+Validation and deadline marks are a layer, not a repaint (``marklayer``): "清除标记" empties
+it, the user's own fills and notes stay.
 
 Errors never reach the user as a Python traceback: a ``UserError`` becomes a message box with
 its Chinese text, anything else a message box saying what failed and where the details are
@@ -37,6 +34,7 @@ from pathlib import Path
 import xlwings as xw
 
 from credit_macros import catalogue, deadlines
+from credit_macros import marklayer as ml
 from credit_macros import report as reportlib
 from credit_macros.build import calendar_sheet, styles, tracking
 from credit_macros.build.unit_book import write_unit_books
@@ -65,8 +63,6 @@ from credit_macros.submissions import counts, submission_rows
 from credit_macros.table import col_letter
 from credit_macros.tasks import status_counts
 from credit_macros.validate import ERROR, WARNING, Report, validate_grids
-from credit_macros.validate.findings import SEVERITY_LABELS, is_our_results, result_rows
-from credit_macros.validate.marks import marks_from, split_cell
 from credit_macros.validate.values import parse_date
 from credit_macros.workdays import Calendar, coverage_lines
 
@@ -134,21 +130,13 @@ def button(label: str):
 
 # ---------------------------------------------------------------- reading
 
-def _grid(sheet) -> list[list]:
-    """The sheet's values from A1 to the end of its used range, in one call."""
-    used = sheet.used_range
-    last = used.last_cell
-    if last.row == 1 and last.column == 1 and used.value in (None, ""):
-        return [[None]]
-    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
-
 
 def _grids(book, names: list[str]) -> dict[str, list[list]]:
     """The sheets' values, one call each, with progress in the status bar."""
     grids = {}
     for i, name in enumerate(names, start=1):
         _status(book, f"信用台账助手：正在读取「{name}」（{i}/{len(names)}）……")
-        grids[name] = _grid(book.sheets[name])
+        grids[name] = ml.read_grid(book.sheets[name])
     return grids
 
 
@@ -157,127 +145,16 @@ def _user_sheets(book) -> list[str]:
             if s.name not in OWN_SHEETS and not s.name.startswith((LAYER_PREFIX, DUE_PREFIX))]
 
 
-# ---------------------------------------------------------------- validation marks
-
-def _layer_name(sheet: str, prefix: str = LAYER_PREFIX) -> str:
-    return (prefix + sheet)[:31]
-
-
-def _sheet(book, name: str):
-    for sheet in book.sheets:
-        if sheet.name == name:
-            return sheet
-    return None
-
-
-def _layer(book, sheet, colours: dict[str, str], prefix: str = LAYER_PREFIX):
-    """The hidden mirror sheet of ``sheet``, created with its conditional formats on first use.
-
-    A cell of ``sheet`` takes the colour of the word its mirror cell starts with.
-    """
-    layer = _sheet(book, _layer_name(sheet.name, prefix))
-    if layer is None:
-        layer = book.sheets.add(_layer_name(sheet.name, prefix), after=book.sheets[len(book.sheets) - 1])
-        layer.visible = False
-        whole = sheet.range((1, 1), (1048576, 16384))
-        for word, colour in colours.items():
-            whole.conditional_formats.add_custom(
-                f"=LEFT('{layer.name}'!A1,{len(word)})=\"{word}\"", fill_color=f"#{colour}")
-    return layer
-
-
-def _write_layer(book, sheet, cells: dict[str, str], colours: dict[str, str], prefix: str = LAYER_PREFIX) -> None:
-    """Write ``cells`` (address → word) into the mirror of ``sheet`` in one call."""
-    if not cells:
-        return
-    positions = {cell: split_cell(cell) for cell in cells}
-    height = max(r for r, _ in positions.values())
-    width = max(c for _, c in positions.values()) + 1
-    mirror = [[None] * width for _ in range(height)]
-    for cell, (row, col) in positions.items():
-        mirror[row - 1][col] = cells[cell]
-    _layer(book, sheet, colours, prefix).range((1, 1), (height, width)).value = mirror
-
-
-def _severity_colours(config) -> dict[str, str]:
-    return {SEVERITY_LABELS[ERROR]: config.color("error"), SEVERITY_LABELS[WARNING]: config.color("warning")}
-
-
-def _clear_layer(book, name: str, prefix: str = LAYER_PREFIX) -> tuple[int, set[str]]:
-    """Empty the mirror of sheet ``name`` and delete the notes we added.
-
-    Returns the number of marks removed and the cells whose (our) notes were deleted.
-    """
-    layer = _sheet(book, _layer_name(name, prefix))
-    if layer is None:
-        return 0, set()
-    grid = _grid(layer)
-    sheet = book.sheets[name]
-    removed, deleted = 0, set()
-    for r, row in enumerate(grid, start=1):
-        for c, value in enumerate(row):
-            if value:
-                removed += 1
-                if str(value).endswith("*"):
-                    cell = f"{col_letter(c)}{r}"
-                    sheet.range(cell).note.delete()
-                    deleted.add(cell)
-    layer.range((1, 1), (len(grid), len(grid[0]))).clear_contents()
-    return removed, deleted
-
-
-def _paint(book, report: Report, config, freed: dict[str, set[str]]) -> None:
-    by_sheet: dict[str, list] = {}
-    for mark in marks_from(report.findings):
-        by_sheet.setdefault(mark.sheet, []).append(mark)
-    for name, marks in by_sheet.items():
-        sheet = book.sheets[name]
-        cells = {}
-        for mark in marks:
-            # a cell with a note of the user's keeps it; the message is in 校验结果
-            ours = mark.cell in freed.get(name, set()) or sheet.range(mark.cell).note is None
-            if ours:
-                sheet.range(mark.cell).add_note(mark.note)
-            cells[mark.cell] = SEVERITY_LABELS[mark.severity] + ("*" if ours else "")
-        _write_layer(book, sheet, cells, _severity_colours(config))
-
-
-def _write_results(book, report: Report) -> None:
-    """The 校验结果 sheet (``result_rows``, as the file adapter writes it), in one call; the cell
-    addresses become HYPERLINK formulas."""
-    sheet = _our_results(book)
-    if sheet is None:
-        sheet = book.sheets.add(RESULT_SHEET, after=book.sheets[len(book.sheets) - 1])
-    else:
-        sheet.clear_contents()
-    rows, first = result_rows(report)
-    width = max(len(r) for r in rows)
-    grid = [[_text_safe(v) for v in r] + [None] * (width - len(r)) for r in rows]
-    for row, f in zip(grid[first:], report.findings):
-        sheet_ref = f.sheet.replace("'", "''").replace('"', '""')  # data inside our formula stays a name
-        row[2] = f"=HYPERLINK(\"#'{sheet_ref}'!{f.cell}\",\"{f.cell}\")"
-    sheet.range("A1").value = grid
-
-
-def _our_results(book):
-    """The 校验结果 sheet we wrote, or None; a user's own sheet of that name stops the check."""
-    sheet = _sheet(book, RESULT_SHEET)
-    if sheet is not None and not is_our_results(sheet.range("A1").value):
-        raise UserError(f"工作簿 {book.name} 中已有名为「{RESULT_SHEET}」的工作表，但不是信用台账助手生成的"
-                        f"（A1 不是校验结果的标题）。为免覆盖您的内容，没有校验：请把该表改名后再点“校验”。")
-    return sheet
-
-
 def _check(book, names: list[str], label: str) -> Report:
-    _our_results(book)  # a user's sheet named 校验结果: refused before anything is painted
+    ml.our_results(book)  # a user's sheet named 校验结果: refused before anything is painted
     config = _config(book)
     grids = _grids(book, names)
     _status(book, f"信用台账助手：{label}，正在校验 {len(names)} 个工作表……")
     report = validate_grids(grids, dt.date.today(), config, source=book.name)
     _status(book, f"信用台账助手：{label}，正在标记 {len(report.findings)} 处问题……")
-    freed = {name: _clear_layer(book, name)[1] for name in names}
-    _paint(book, report, config, freed)
-    _write_results(book, report)
+    freed = {name: ml.clear_layer(book, name)[1] for name in names}
+    ml.paint(book, report, config, freed)
+    ml.write_results(book, report)
     counts = report.counts
     if report.ok:
         _alert(book, f"{label}完成：{'、'.join(report.sheets)} 未发现问题。", label)
@@ -306,20 +183,13 @@ def check_all(book):
 def clear_marks(book):
     """Remove our marks (validation and overdue) and notes and the 校验结果 sheet; the user's
     data and formats stay."""
-    removed = sum(_clear_layer(book, name, prefix)[0] for name in _user_sheets(book) for prefix in (LAYER_PREFIX, DUE_PREFIX))
-    results = _sheet(book, RESULT_SHEET)
-    kept = results is not None and not is_our_results(results.range("A1").value)
-    if results is not None and not kept:
-        results.delete()
+    removed = sum(ml.clear_layer(book, name, prefix)[0] for name in _user_sheets(book) for prefix in (LAYER_PREFIX, DUE_PREFIX))
+    kept = ml.delete_results(book)
     _alert(book, f"已清除 {removed} 处校验标记。" + (f"「{RESULT_SHEET}」工作表不是本工具生成的，已保留。" if kept else ""), "清除标记")
     return removed
 
 
 # ---------------------------------------------------------------- deadlines
-
-def _due_colours(config) -> dict[str, str]:
-    return {deadlines.OVERDUE: config.color("overdue"), deadlines.DUE_SOON: config.color("due_soon"),
-            deadlines.DONE: config.color("done")}
 
 
 @button("逾期标色")
@@ -332,11 +202,11 @@ def mark_overdue(book):
     config = _config(book)
     today = dt.date.today()
     sheet = book.sheets.active
-    words = deadlines.ledger_status(_grid(sheet), today, Calendar.from_config(config), config, f"工作表「{sheet.name}」")
+    words = deadlines.ledger_status(ml.read_grid(sheet), today, Calendar.from_config(config), config, f"工作表「{sheet.name}」")
     cells = {f"{col_letter(c)}{r + 1}": word for (r, c), word in words.items() if word != deadlines.NOT_DUE}
-    _clear_layer(book, sheet.name, DUE_PREFIX)
-    _write_layer(book, sheet, cells, _due_colours(config), DUE_PREFIX)
-    tally = {word: sum(1 for w in cells.values() if w == word) for word in _due_colours(config)}
+    ml.clear_layer(book, sheet.name, DUE_PREFIX)
+    ml.write_layer(book, sheet, cells, ml.due_colours(config), DUE_PREFIX)
+    tally = {word: sum(1 for w in cells.values() if w == word) for word in ml.due_colours(config)}
     _alert(book, f"「{sheet.name}」按今天（{today.isoformat()}）标色：逾期 {tally[deadlines.OVERDUE]} 项（红）、"
                  f"临近 {tally[deadlines.DUE_SOON]} 项（黄）、已完成 {tally[deadlines.DONE]} 项（绿）。", "逾期标色")
     return cells
@@ -346,18 +216,10 @@ def _replace_rows(sheet, grid: list[list], old_height: int, first_row: int = 1) 
     """Write ``grid`` from ``first_row`` in one call and empty the rows it no longer covers."""
     width = max((len(r) for r in grid), default=1)
     if grid:
-        sheet.range((first_row, 1)).value = [[_text_safe(v) for v in r] + [None] * (width - len(r)) for r in grid]
+        sheet.range((first_row, 1)).value = [[ml.text_safe(v) for v in r] + [None] * (width - len(r)) for r in grid]
     end = first_row + len(grid)
     if old_height >= end:
         sheet.range((end, 1), (old_height, width)).clear_contents()
-
-
-def _text_safe(value):
-    """Text that Excel would take for a formula (= + - @) is written with a leading apostrophe,
-    so it stays text: attachments are data, never code."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def apply_plan(book, plan: Plan) -> None:
@@ -370,14 +232,14 @@ def apply_plan(book, plan: Plan) -> None:
             if value is None:
                 book.sheets[name].range(cell).clear_contents()
             else:
-                book.sheets[name].range(cell).value = _text_safe(value)
+                book.sheets[name].range(cell).value = ml.text_safe(value)
 
 
 def _extend_calendar(book, calendar, config, today: dt.date) -> list[str]:
     """Rewrite the hidden 日历 when it ends before next year (as ``credit-macros status`` does),
     so the deadline formulas keep computing; returns what to tell the user."""
     sheet = book.sheets[CALENDAR_SHEET]
-    listed = _grid(sheet)
+    listed = ml.read_grid(sheet)
     first = parse_date(listed[1][0]) if len(listed) > 1 else None
     last = parse_date(listed[-1][0]) if len(listed) > 1 else None
     if first is not None and last is not None and last.year >= today.year + 1:
@@ -404,7 +266,7 @@ def refresh_status(book):
     office = _grids(book, [RECEIPTS_SHEET, STATUS_SHEET]) if {RECEIPTS_SHEET, STATUS_SHEET} <= names else None
     plan, rows = status_plan(office, None, today, calendar, config, [c for c in tracking.AS_OF_CELLS if c[0] in names])
     apply_plan(book, plan)
-    tasks = status_counts(_grid(book.sheets[KEY_TASK_SHEET]), today, calendar, config)
+    tasks = status_counts(ml.read_grid(book.sheets[KEY_TASK_SHEET]), today, calendar, config)
     extended = _extend_calendar(book, calendar, config, today) if CALENDAR_SHEET in names else []
     book.app.calculate()
     lines = [f"已按今天（{today.isoformat()}）重新计算期限和状态。",

@@ -14,11 +14,11 @@ CORE = ("errors.py", "catalogue/", "config.py", "table.py", "workdays.py", "dead
         "validate/", "collect.py", "submissions.py", "remind.py", "masking.py", "safeio.py",
         "report/scoring.py", "report/indicators.py", "report/result.py", "plans.py")
 ADAPTERS = ("io/", "build/", "report/__init__.py", "report/render_docx.py", "report/render_xlsx.py", "excel.py",
-            "ribbon/", "demo.py")
+            "marklayer.py", "ribbon/", "demo.py")
 COMMANDS = ("cli.py", "__main__.py", "__init__.py", "commands/")
 
 FORBIDDEN_IN_CORE = ("openpyxl", "xlwings", "docx", "python_calamine", "credit_macros.cli", "credit_macros.commands",
-                     "credit_macros.io", "credit_macros.build", "credit_macros.excel", "credit_macros.ribbon",
+                     "credit_macros.io", "credit_macros.build", "credit_macros.excel", "credit_macros.marklayer", "credit_macros.ribbon",
                      "credit_macros.demo", "credit_macros.report.render_docx", "credit_macros.report.render_xlsx")
 
 

@@ -21,7 +21,7 @@ import xlwings as xw
 from remote import actions, book, payload
 from runcli import DEFAULT_CONFIG, run
 
-from credit_macros import catalogue, excel
+from credit_macros import catalogue, excel, marklayer
 from credit_macros.config import load_config
 from credit_macros.io.read import read_grids
 from credit_macros.validate import validate_grids
@@ -393,8 +393,8 @@ def test_collect_in_creates_the_inbox_first(master):
 
 
 def test_formula_looking_text_is_written_as_text():
-    assert excel._text_safe("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert excel._text_safe("-1") == "'-1" and excel._text_safe(-1) == -1 and excel._text_safe("正常") == "正常"
+    assert marklayer.text_safe("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert marklayer.text_safe("-1") == "'-1" and marklayer.text_safe(-1) == -1 and marklayer.text_safe("正常") == "正常"
 
 
 def test_unsaved_workbook_is_refused(master):
