@@ -183,12 +183,19 @@ CASES = {
     "missing-optional-column": ("科技研发", lambda b: b.drop("获得科研支持信息")),
     "extra-column": ("科技研发", _add_column),
     "merged-cell": ("科技研发", _merge_first_rows),
-    "org-needs-code": (FORCE, lambda b: b.set(行政相对人类别="法人及非法人组织", 法定代表人姓名=None)),
-    "legal-rep-id-type": (FORCE, lambda b: b.set(法定代表人证件类型=None)),
-    "legal-rep-id-number": (FORCE, lambda b: b.set(法定代表人证件号码=None)),
-    "measure-needs-type": (FORCE, lambda b: b.set(行政强制种类="行政强制措施", 行政强制措施类型=None)),
-    "execution-needs-type": (FORCE, lambda b: b.set(行政强制种类="行政强制执行", 行政强制执行类型=None)),
 }
+
+
+def _cross_case(rule) -> tuple:
+    """A cross-column rule's case, from its declaration alone: in the first template it applies
+    to, its condition made true (the first listed value; a "filled" column is filled in the clean
+    rows) and its first required column emptied."""
+    key = next(t.key for t in catalogue.templates() if rule in t.cross_rules)
+    spoil = {rule.require[0]: None} | ({rule.when_column: rule.equals[0]} if rule.equals else {})
+    return key, lambda b: b.set(**spoil)
+
+
+CASES |= {rule.code: _cross_case(rule) for rule in catalogue.cross_rules()}
 
 
 @pytest.mark.parametrize("key", sorted({key for key, _ in CASES.values()}))

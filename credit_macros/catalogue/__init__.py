@@ -56,11 +56,14 @@ class Column:
 
 @dataclass(frozen=True)
 class CrossRule:
-    code: str
+    code: str  # registered like every finding code, from here (catalogue.rules.registry)
     when_column: str
     equals: tuple[str, ...] = ()
     filled: bool = False
     require: tuple[str, ...] = ()
+    severity: str = "error"
+    title: str = ""  # the Chinese name 校验结果 and 退回修改 show
+    fix: str = ""
 
     def applies_to(self, template: "Template") -> bool:
         names = {c.name for c in template.columns}
@@ -118,6 +121,9 @@ def cross_rules() -> tuple[CrossRule, ...]:
             equals=tuple(r["when"].get("equals", ())),
             filled=r["when"].get("filled", False),
             require=tuple(r["require"]),
+            severity=r["severity"],
+            title=r["title"],
+            fix=r["fix"],
         )
         for r in _data()["cross_rule"]
     )

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from credit_macros.catalogue import cross_rules
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     code: str  # short, stable, English: what --json and the 规则代码 column carry
@@ -32,9 +34,11 @@ class Rule:
 
 @lru_cache(maxsize=1)
 def registry() -> dict[str, Rule]:
-    """Code → ``Rule``, in the order of ``rules.toml``."""
+    """Code → ``Rule``: the entries of ``rules.toml``, then the cross-column rules of
+    ``templates.toml``, which carry their own severity, name and fix (one entry there adds one)."""
     raw = tomllib.loads(resources.files("credit_macros.catalogue").joinpath("rules.toml").read_text("utf-8"))
-    return {r["code"]: Rule(r["code"], r["severity"], r["title"], r["fix"]) for r in raw["rule"]}
+    rules = {r["code"]: Rule(r["code"], r["severity"], r["title"], r["fix"]) for r in raw["rule"]}
+    return rules | {r.code: Rule(r.code, r.severity, r.title, r.fix) for r in cross_rules()}
 
 
 def rule(code: str) -> Rule:
