@@ -135,6 +135,11 @@ def latest_backup(path: Path) -> Path:
     return found[-1] if found else backup_path(path)
 
 
+def restore_hint(path: Path) -> str:
+    """The sentence every refusal of a damaged master ends with: which backup to restore from."""
+    return f"可用同目录的备份 {latest_backup(path).name} 恢复。"
+
+
 def _next_backup(path: Path) -> Path:
     first = backup_path(path)
     if not first.exists():

@@ -42,7 +42,7 @@ from credit_macros.io.cached import full_calc_on_load, patch_sheet_xml, sheet_pa
 from credit_macros.io.read import classify
 from credit_macros.io.xlsxstream import SheetRows, apply, changes, rewrite
 from credit_macros.plans import near_limit, status_plan
-from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
+from credit_macros.safeio import atomic_write, exclusive, refuse_if_locked, restore_hint
 from credit_macros.submissions import counts
 from credit_macros.workdays import Calendar
 
@@ -61,7 +61,7 @@ def add_arguments(parser) -> None:
 
 
 def _broken(path: Path, exc: Exception) -> UserError:
-    return UserError(f"无法打开 {path.name}：文件内部结构已损坏，未作任何修改；可用同目录的备份 {latest_backup(path).name} 恢复。",
+    return UserError(f"无法打开 {path.name}：文件内部结构已损坏，未作任何修改；{restore_hint(path)}",
                      detail=str(exc))
 
 
@@ -73,7 +73,7 @@ def _open(path: Path) -> tuple[dict[str, int], object]:
     kind, problem = classify(path)
     if problem or kind != "xlsx" or path.suffix.lower() != ".xlsx":
         raise UserError(f"{problem or f'文件 {path.name} 不是 .xlsx 工作簿。'}请指定 credit-macros build 生成的总台账（.xlsx）；"
-                        f"总台账损坏时可用同目录的备份 {latest_backup(path).name} 恢复。")
+                        f"总台账损坏时{restore_hint(path)}")
     refuse_if_locked(path)
     try:
         with zipfile.ZipFile(path) as book:
@@ -82,7 +82,7 @@ def _open(path: Path) -> tuple[dict[str, int], object]:
                 heights = {name: bounded.scan(book, part, f"{path.name} 的工作表“{name}”").last_row
                            for name, part in parts.items()}
             except UserError as exc:  # a sheet's XML cut short or beyond the bounds: say where the backup is
-                raise UserError(f"{exc.message}未作任何修改；可用同目录的备份 {latest_backup(path).name} 恢复。",
+                raise UserError(f"{exc.message}未作任何修改；{restore_hint(path)}",
                                 exc.exit_code, exc.detail) from None
         if KEY_TASK_SHEET not in parts:
             raise UserError(f"{path.name} 中没有“{KEY_TASK_SHEET}”工作表，不是总台账；"

@@ -30,7 +30,7 @@ from credit_macros.errors import UserError
 from credit_macros.io.read import read_grids
 from credit_macros.io.xlsxstream import SheetMarks, apply, move_comments, move_notes, read_marks
 from credit_macros.plans import collect_plan, refuse_overflow, written_rows
-from credit_macros.safeio import atomic_write, exclusive, latest_backup, refuse_if_locked
+from credit_macros.safeio import atomic_write, exclusive, refuse_if_locked, restore_hint
 from credit_macros.table import col_letter
 from credit_macros.workdays import Calendar
 
@@ -43,7 +43,7 @@ def read_master(path: Path) -> dict[str, list[list]]:
     try:
         grids = read_grids(path)
     except UserError as exc:
-        raise UserError(f"总台账：{exc.message}" + (f"如总台账已损坏，可用备份 {latest_backup(path).name} 恢复。" if path.exists() else ""))
+        raise UserError(f"总台账：{exc.message}" + (f"如总台账已损坏，{restore_hint(path)}" if path.exists() else ""))
     require_master(path, grids)
     return grids
 
