@@ -113,11 +113,6 @@ def classify(path: Path, name: str | None = None) -> tuple[str | None, str | Non
                   "请用 Excel 另存为 .xlsx 后重试。")
 
 
-def describe_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be read as a workbook (Chinese), or None if it looks fine."""
-    return classify(path)[1]
-
-
 def _calamine_reason(name: str, exc: Exception) -> str:
     """What to tell the user when calamine cannot read a file that looked like a workbook."""
     lowered = str(exc).lower()
