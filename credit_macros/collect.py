@@ -300,6 +300,14 @@ class SheetState:
         parts = [f"「{n}」{row[self.table.columns[n]]}" for n in self.table.template.natural_key if n in self.table.columns]
         return "、".join(parts) or "模板无自然键"
 
+    def source(self, i: int) -> int | None:
+        """The existing row whose marks row ``i`` carries: ``origin`` followed back through rows
+        appended and replaced again in the same run (two versions of one report in one batch)."""
+        o = self.origin[i]
+        while o is not None and o >= self.existing:
+            o = self.origin[o]
+        return o
+
     def annotations(self, i: int) -> list[str]:
         """What the office added to existing row ``i``: its own columns' values, fills, comments."""
         row = self.rows[i]
@@ -351,6 +359,7 @@ class Outcome:
     listed: list[dict] = field(default_factory=list)  # a mail's attachments that are no workbook
     receipts: list[list] = field(default_factory=list)  # new 收文记录 rows
     history: list[list] = field(default_factory=list)  # new 历史版本 rows
+    history_of: list[tuple[str, int]] = field(default_factory=list)  # each one's (template key, master row index)
     findings: list[list] = field(default_factory=list)  # the whole 退回修改 sheet after the run
     findings_changed: bool = False
 
@@ -530,6 +539,7 @@ def _merge(outcome: Outcome, accepted: Accepted, tables: list[Table], report, it
             keep = i in kept.values()
             note = [f"信用办标注：{'；'.join(marks)}"] if marks and not keep else []
             outcome.history.append([key, *values, accepted.received, accepted.file, *state.values(row), *note])
+            outcome.history_of.append((key, i))
             if marks:
                 accepted.annotations.append({"sheet": key, "row": state.table.first_row + i, "key": state.key_label(row),
                                              "marks": marks, "kept": keep})

@@ -42,6 +42,8 @@ from credit_macros.catalogue.sheets import (
     CALENDAR_SHEET,
     DUE_PREFIX,
     FINDINGS_SHEET,
+    HISTORY_HEADERS,
+    HISTORY_SHEET,
     KEY_TASK_SHEET,
     LAYER_PREFIX,
     OFFICE_SHEETS,
@@ -235,6 +237,50 @@ def apply_plan(book, plan: Plan) -> None:
                 book.sheets[name].range(cell).value = ml.text_safe(value)
 
 
+def _runs(pairs) -> list[list[int]]:
+    """``(source, destination)`` pairs as ``[source, destination, length]`` runs of consecutive rows."""
+    runs: list[list[int]] = []
+    for source, destination in pairs:
+        if runs and runs[-1][0] + runs[-1][2] == source and runs[-1][1] + runs[-1][2] == destination:
+            runs[-1][2] += 1
+        else:
+            runs.append([source, destination, 1])
+    return runs
+
+
+def follow_records(book, outcome, plan: Plan) -> int:
+    """Make the office's fills and notes follow their records before ``apply_plan`` writes the
+    collected values, as the file engine does (``io.collect_master.carried``). The remote engine
+    cannot read fills or notes, so Excel moves them: a row replacing one of the same natural key
+    gets a copy of that row (cells, fills, notes) below the data, where the plan writes it once
+    the replaced rows are gone; a record the unit no longer sends is copied into its 历史版本 row;
+    then the replaced rows are deleted (the cells below shift up), so every surviving row keeps its
+    own marks and lands where the plan writes it. One call per run of consecutive rows. Returns the
+    number of records whose marks went to 历史版本."""
+    history = book.sheets[HISTORY_SHEET] if HISTORY_SHEET in plan.blocks else None
+    moved = 0
+    for key, state in outcome.sheets.items():
+        if not state.removed:
+            continue
+        sheet, first = book.sheets[state.table.sheet], state.table.first_row
+        width = max(state.width, *(c + 1 for c in state.office.values()))
+        kept = [(state.source(i), i) for i in range(state.existing, len(state.rows)) if state.alive[i]]
+        for source, destination, n in _runs([(s, i) for s, i in kept if s is not None]):
+            sheet.range((first + source, 1), (first + source + n - 1, width)).copy(sheet.range((first + destination, 1)))
+        columns = [state.table.columns[c.name] for c in state.table.template.columns]
+        if history is not None and columns == list(range(columns[0], columns[0] + len(columns))):
+            sources = {s for s, _ in kept}
+            dropped = [(state.source(i) if i >= state.existing else i, h) for h, (k, i) in enumerate(outcome.history_of) if k == key]
+            dropped = [(i, h) for i, h in dropped if i is not None and i not in sources]
+            for source, h, n in _runs(dropped):
+                sheet.range((first + source, columns[0] + 1), (first + source + n - 1, columns[-1] + 1)).copy(
+                    history.range((plan.blocks[HISTORY_SHEET].start + h, len(HISTORY_HEADERS) + 1)))
+                moved += n
+        for start, _, n in reversed(_runs((i, i) for i in state.removed)):
+            sheet.range((first + start, 1), (first + start + n - 1, width)).delete("up")
+    return moved
+
+
 def _extend_calendar(book, calendar, config, today: dt.date) -> list[str]:
     """Rewrite the hidden 日历 when it ends before next year (as ``credit-macros status`` does),
     so the deadline formulas keep computing; returns what to tell the user."""
@@ -329,8 +375,13 @@ def collect_in(book):
     outcome = collect(grids, items, today, config)
     plan, rows = collect_plan(outcome, grids, today, calendar, config)
     refuse_overflow(plan, book.name)
+    moved = follow_records(book, outcome, plan)
     apply_plan(book, plan)
-    lines = ["汇总完成：", *outcome.summary_lines(rows, today), "检查无误后请保存总台账。"]
+    lines = ["汇总完成：", *outcome.summary_lines(rows, today)]
+    if any(state.removed for state in outcome.sheets.values()):
+        lines.append("重报替换的记录：信用办加在旧行上的底色、批注和自加列已随同一记录移到新行"
+                     + (f"；新报送中没有的 {moved} 条记录连同底色、批注移入“{HISTORY_SHEET}”" if moved else "") + "。")
+    lines.append("检查无误后请保存总台账。")
     _alert(book, "\n".join(lines), "汇总导入")
     return outcome
 

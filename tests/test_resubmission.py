@@ -4,14 +4,17 @@ longer sends go to 历史版本 with the old row; the summary lists what happene
 
 import datetime as dt
 import json
+import shutil
 
 import openpyxl
+import remote
 from lo import convert
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from runcli import run
 from test_collect import AS_OF, PERIOD, UNITS, eml, master_rows, office, rows_for  # noqa: F401  (the fixture)
 
+from credit_macros import excel
 from credit_macros.build.master import MASTER_NAME
 from credit_macros.demo import unit_workbook
 from credit_macros.io.read import read_grids
@@ -47,8 +50,8 @@ def collected_and_annotated(folder, config, rows, annotate):
     return master
 
 
-def collect_json(folder, source):
-    code, out, err = run("--config", folder / "config.toml", "collect", folder / MASTER_NAME, source, "--as-of", AS_OF, "--json")
+def collect_json(folder, *sources):
+    code, out, err = run("--config", folder / "config.toml", "collect", folder / MASTER_NAME, *sources, "--as-of", AS_OF, "--json")
     assert code == 0 and not err, err
     return json.loads(out)
 
@@ -134,3 +137,68 @@ def test_marks_of_other_units_rows_move_with_them(office):
     assert [ws.cell(r, 7).value for r in (2, 3)] == [row[6] for row in theirs]
     assert [ws.cell(r, 1).fill.fgColor.rgb for r in (2, 3, 4, 5)] == [YELLOW, "00000000", "00000000", "00000000"]
     assert {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment} == {"B3": "代码已核"}
+
+
+def test_ribbon_moves_the_marks_as_the_file_engine_does(office, tmp_path):
+    """The ribbon's 汇总导入 on the open master: Excel is told to copy a replaced row's cells to the
+    row that replaces it and a dropped record's to its 历史版本 row, then to delete the replaced
+    rows — replayed on the file, the fills, notes and 核查意见 end where `credit-macros collect` puts them."""
+    folder, config = office
+    first = rows_for(BUILD, "水费", 3, seed=5)
+
+    def annotate(ws):
+        ws["L1"], ws["L2"], ws["L3"] = "核查意见", "已电话核实", "户号待核"
+        ws["C2"].fill = PatternFill("solid", fgColor=YELLOW)
+        ws["D3"].comment = Comment("请核对缴费明细", "信用办")
+        ws["D4"].comment = Comment("该户已销户？", "信用办")
+    master = collected_and_annotated(folder, config, first, annotate)
+    again = rows_for(BUILD, "水费", 2, seed=6)
+    second = [[*again[0][:2], first[1][2], *again[0][3:]], [*again[1][:2], first[0][2], *again[1][3:]],
+              rows_for(BUILD, "水费", 1, seed=7)[0]]
+    (folder / "收件箱").mkdir()
+    mail_file = send(folder, config, "2.eml", second, dt.datetime(2026, 2, 2, 9))
+    shutil.copy(mail_file, folder / "收件箱" / "2.eml")
+    before = tmp_path / "before.xlsx"
+    shutil.copy(master, before)
+
+    wb = remote.book(master, saved=True)
+    excel.collect_in(wb)
+    acts = remote.actions(wb)
+    moves = [(a["func"], a["start_row"] + 1, a["row_count"], a["args"]) for a in acts if a["func"] in ("copyRange", "rangeDelete")]
+    water, history = [s.name for s in wb.sheets].index("水费"), [s.name for s in wb.sheets].index("历史版本")
+    assert moves == [("copyRange", 3, 1, [water, "$A$5"]), ("copyRange", 2, 1, [water, "$A$6"]),  # the replacing rows
+                     ("copyRange", 4, 1, [history, "$H$4"]),  # the dropped record, to its 历史版本 row (H: its values)
+                     ("rangeDelete", 2, 3, ["up"])]
+    ribbon = tmp_path / "ribbon.xlsx"
+    remote.replay(before, acts, ribbon)
+    collect_json(folder, mail_file)  # the CLI on the file, for comparison
+
+    def marks(path):
+        ws = openpyxl.load_workbook(path)["水费"]
+        return ([[ws.cell(r, c).value for c in (3, 12)] for r in range(1, 6)],
+                {c.coordinate: c.fill.fgColor.rgb for row in ws.iter_rows(max_row=6) for c in row if c.fill.fill_type},
+                {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment})
+    assert marks(ribbon) == marks(master)
+    assert marks(ribbon)[2] == {"D2": "请核对缴费明细"}
+    history = openpyxl.load_workbook(ribbon)["历史版本"]
+    assert {c.coordinate: c.comment.text for row in history.iter_rows() for c in row if c.comment} == {"K4": "该户已销户？"}
+    alert = [a for a in acts if a["func"] == "alert"][0]["args"][0]
+    assert "信用办加在旧行上的底色、批注和自加列已随同一记录移到新行；新报送中没有的 1 条记录连同底色、批注移入“历史版本”" in alert
+
+
+def test_marks_follow_two_versions_sent_in_one_batch(office):
+    """Two corrected versions of the same report collected in one run: the office's fill on the
+    original row reaches the row of the last version (through the first version's row)."""
+    folder, config = office
+    first = rows_for(BUILD, "水费", 2, seed=13)
+
+    def annotate(ws):
+        ws["C2"].fill = PatternFill("solid", fgColor=YELLOW)
+        ws["L1"], ws["L2"] = "核查意见", "待核"
+    master = collected_and_annotated(folder, config, first, annotate)
+    versions = [[[*rows_for(BUILD, "水费", 1, seed=seed)[0][:2], first[0][2], *first[0][3:]]] for seed in (14, 15)]
+    mails = [send(folder, config, f"{n}.eml", rows, dt.datetime(2026, 2, 2, 9 + n)) for n, rows in enumerate(versions, 2)]
+    collect_json(folder, *mails)
+    ws = openpyxl.load_workbook(master)["水费"]
+    assert [[ws.cell(2, c).value for c in range(1, 8)]] == versions[1] and ws.cell(3, 3).value is None
+    assert ws["C2"].fill.fgColor.rgb == YELLOW and ws["L2"].value == "待核"

@@ -78,7 +78,7 @@ def carried(outcome: Outcome, marks: dict[str, SheetMarks]) -> tuple[dict[str, l
     """What the file engine adds to the plan's template blocks (``plans.collect_plan``) so the
     office's marks (``marks``: the master's fills and comments) follow the rows: per sheet the cell
     formats of each written row, and the patches that move the comments of the rewritten rows with
-    them — a replaced row's go to the new row that carries them (``collect.SheetState.origin``) or
+    them — a replaced row's go to the new row that carries them (``collect.SheetState.source``) or
     are dropped (历史版本 describes them)."""
     styles, patches = {}, {}
     for state in outcome.sheets.values():
@@ -91,10 +91,10 @@ def carried(outcome: Outcome, marks: dict[str, SheetMarks]) -> tuple[dict[str, l
             by_row: dict[int, dict[int, int]] = {}
             for (r, c), xf in found.fills.items():
                 by_row.setdefault(r, {})[c] = xf
-            styles[state.table.sheet] = [by_row.get(first + state.origin[i], {}) if state.origin[i] is not None else {}
+            styles[state.table.sheet] = [by_row.get(first + state.source(i), {}) if state.source(i) is not None else {}
                                          for i in kept]
         if found.comments:
-            new_row = {first + state.origin[i]: first + start + k for k, i in enumerate(kept) if state.origin[i] is not None}
+            new_row = {first + state.source(i): first + start + k for k, i in enumerate(kept) if state.source(i) is not None}
             data = range(first + start, first + state.existing)
 
             def moved(r, new_row=new_row, data=data):
