@@ -275,6 +275,7 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_TEXT = 200
 MONTH_KEYS = {("tracking", "start")}
+CHOICES = {("print", "wide_paper"): ("A4", "A3")}
 
 
 def _month(value: str) -> bool:
@@ -322,6 +323,8 @@ def _check_values(node: dict, path: tuple[str, ...], file: Path, text: str) -> N
             raise UserError(f"{where}不是有效的邮箱地址（如 xinyongban@example.gov.cn），现在是 {value!r}。")
         if here in REQUIRED_TEXT and not value.strip():
             raise UserError(f"{where}不能为空。")
+        if here in CHOICES and value not in CHOICES[here]:
+            raise UserError(f"{where}应为 " + " 或 ".join(f'"{c}"' for c in CHOICES[here]) + f"，现在是 {value!r}。")
         if here in MONTH_KEYS and not _month(value):
             raise UserError(f"{where}应为月份，写成 \"YYYY-MM\"（2004 年以后），如 \"2023-06\"，现在是 {value!r}。")
 

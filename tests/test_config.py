@@ -207,6 +207,7 @@ def test_a_wrong_value_in_every_key_is_refused_naming_key_and_line(tmp_path, pat
     ("mail", "smtp_port = 99999999999999", "应在 1 到 65535 之间"),
     ("tracking", 'start = "2023年6月"', "应为月份，写成 \"YYYY-MM\""),
     ("tracking", 'start = "2023-13"', "应为月份"),
+    ("print", 'wide_paper = "A5"', "应为 \"A4\" 或 \"A3\"，现在是 'A5'"),
 ])
 def test_hostile_values_named(tmp_path, key, value, words):
     path = _write(tmp_path, f"[{key}]\n{value}\n")

@@ -212,3 +212,23 @@ def test_circular_pages_numbers_and_table_rows(printed):
         assert re.fullmatch(r"\d+\.\d%", row[-3]) and re.fullmatch(r"\d+\.\d%|—", row[-2]), row
     tokens = "".join(pages).split()
     assert not [t for t in tokens if re.fullmatch(r"%|\.\d+%?|\d%", t)]
+
+
+def _page_sizes(pdf: Path) -> list[tuple[int, int]]:
+    """(width, height) in points of every page, from ``pdfinfo``."""
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return [(round(float(w)), round(float(h))) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+
+
+def test_wide_paper_a3_for_the_wide_templates(tmp_path, artefacts):
+    """``[print] wide_paper = "A3"``: the templates that would print below 60 % on A4 landscape
+    (附件1–5) print on A3 landscape, still one page wide; the narrow ones stay A4."""
+    config = tmp_path / "config.toml"
+    config.write_text(Path(DEFAULT_CONFIG).read_text("utf-8").replace('wide_paper = "A4"', 'wide_paper = "A3"'), "utf-8")
+    assert run("--config", config, "build", "--out", tmp_path / "build" / MASTER_NAME)[0] == 0
+    a3, a4 = (842, 1191), (595, 842)  # points, short side first
+    for key, paper in (("行政强制", a3), ("行政裁决", a3), ("水费", a4)):
+        template = catalogue.template(key)
+        item = Printed(tmp_path / "build" / "空白模板" / blank_name(template), tmp_path / "pdf" / key, artefacts, f"a3_{key}")
+        assert item.sheets() == [template.sheet, GUIDE_SHEET]
+        assert [tuple(sorted(size)) for size in _page_sizes(item.pdf)] == [paper, a4], key

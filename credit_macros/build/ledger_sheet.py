@@ -103,7 +103,7 @@ def install(wb, config, index: int):
     ws.auto_filter.ref = f"A{HEADER_ROW}:{REMARK}{last}"
     cs.replace_validations(ws, validations)
     cs.replace_status_colours(ws, f"A{FIRST_ROW}:{REMARK}{last}", f"${STATUS}{FIRST_ROW}", config)
-    page.setup_page(ws)  # the print area follows the events typed so far
+    page.setup_page(ws, config)  # the print area follows the events typed so far
     return ws
 
 

@@ -144,7 +144,7 @@ def build_master(config, today: dt.date | None = None) -> Workbook:
     write_indicator_sheet(wb.create_sheet(), config)  # 指标数据: filled monthly by the 信用办, read by report
     wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
     tracking.install(wb, config, Calendar.from_config(config), today, today=today)
-    page.setup_book(wb)
+    page.setup_book(wb, config)
     return wb
 
 
@@ -162,7 +162,7 @@ def build_blank(template: catalogue.Template, config, unit: str = "", live_rows:
     if live_rows:
         problems = live_check.add_live_layer(ws, template, config, lists.ranges, first, live_rows)
         live_check.write_summary(guide, len(lines) + 2, {template.sheet: problems}, live_rows)
-    page.setup_book(wb)
+    page.setup_book(wb, config)
     return wb
 
 

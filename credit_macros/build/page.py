@@ -20,7 +20,9 @@ own layout, so no sheet is tuned by hand:
   would otherwise print as blank pages; with nothing filled in the sheet prints on one page,
   and the rows a unit fills print with it;
 * all: A4, margins 1.5 cm left/right and 2 cm top/bottom, centred horizontally, the footer
-  "sheet name … 第 N 页 / 共 M 页".
+  "sheet name … 第 N 页 / 共 M 页"; a sheet that would shrink below ``READABLE`` on A4 landscape
+  (附件1–5, 16–24 columns) prints on the office's ``[print] wide_paper`` (config.toml: "A4", the
+  default, or "A3", still one page wide).
 """
 
 from __future__ import annotations
@@ -33,8 +35,11 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from credit_macros.build import styles
 from credit_macros.validate.rules import LIVE_COLUMN
 
-LANDSCAPE_FROM = 114  # column-width units (7 px): A4 portrait holds 99 within the margins; wider
-# than this, portrait would shrink the text below 87 %, so the sheet prints landscape
+A4_PORTRAIT = 99  # column-width units (7 px) an A4 portrait page holds within the margins
+A4_LANDSCAPE = A4_PORTRAIT * (29.7 - 3) / (21 - 3)  # 147: the same page turned
+LANDSCAPE_FROM = 114  # wider than this, portrait would shrink the text below 87 %: landscape
+READABLE = 0.6  # a sheet that would print smaller than this on A4 landscape takes the wide paper
+PAPER_SIZES = {"A4": 9, "A3": 8}  # the paperSize codes of ECMA-376 (CT_PageSetup)
 FOOTER_PAGES = "第 &P 页 / 共 &N 页"
 SIDE_MARGIN, END_MARGIN = 0.6, 0.8  # inches: 1.5 cm, 2 cm
 LINE_HEIGHT = 15  # points per line of 11-point text
@@ -121,8 +126,8 @@ def fit_row_heights(ws) -> None:
             dims.height = max(dims.height or 0, lines * LINE_HEIGHT * size / 11 + 3)
 
 
-def setup_page(ws) -> None:
-    """A4 page setup of one sheet from its layout (see the module docstring)."""
+def setup_page(ws, config) -> None:
+    """Page setup of one sheet from its layout and the office's paper (see the module docstring)."""
     header = title_rows(ws)
     last_column = ws.max_column
     live = live_column(ws, header) if header else None
@@ -132,13 +137,14 @@ def setup_page(ws) -> None:
     elif header and (last_typed_row(ws) < ws.max_row or ws.print_area):  # set before: kept current
         ws.print_area = f"A1:{get_column_letter(last_column)}{max(header, last_typed_row(ws))}"
     setup = ws.page_setup
-    setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if header:
         ws.print_title_rows = f"1:{header}"
     else:
         spread_lines(ws)
-    setup.orientation = "landscape" if printed_width(ws, last_column) > LANDSCAPE_FROM else "portrait"
+    width = printed_width(ws, last_column)
+    setup.orientation = "landscape" if width > LANDSCAPE_FROM else "portrait"
+    setup.paperSize = PAPER_SIZES[config["print"]["wide_paper"] if width * READABLE > A4_LANDSCAPE else "A4"]
     setup.fitToWidth, setup.fitToHeight = 1, 0
     fit_row_heights(ws)
     margins = ws.page_margins
@@ -150,8 +156,8 @@ def setup_page(ws) -> None:
     ws.oddFooter.left.size = ws.oddFooter.right.size = 9
 
 
-def setup_book(wb) -> None:
+def setup_book(wb, config) -> None:
     """``setup_page`` on every visible sheet of ``wb``."""
     for ws in wb.worksheets:
         if ws.sheet_state == "visible":
-            setup_page(ws)
+            setup_page(ws, config)

@@ -49,10 +49,11 @@ DEFAULT_WIDTH = 8.43  # a column without a width of its own
 CODE_WIDTH = 24  # 18 characters of a 统一社会信用代码 or 身份证号 on one line: 18 digits are 134 px, half of them capitals (M, W up to 13 px) 160 px
 PHONE_WIDTH = 16  # 029-12345678, 13912345678
 DOCUMENT_NO_WIDTH = 30  # 文书号 / 户号 such as 沣西执法罚决字〔2026〕第0012号
-NAME_WIDTH = 30  # a unit's or company's name, 西咸新区沣西新城某某科技有限公司 (wraps beyond)
+NAME_WIDTH = 24  # a company's name such as 陕西某某建设工程有限公司 on one line (longer ones wrap)
 PERSON_WIDTH = 10  # a person's name
-LONG_TEXT_WIDTH = 24  # 内容, 理由, 依据, 备注 …: wrapped
-ENUM_MAX_WIDTH = 30  # longer choices wrap
+LONG_TEXT_WIDTH = 18  # 内容, 理由, 依据, 备注 …: wrapped
+ENUM_MAX_WIDTH = 16  # longer choices wrap (法人及非法人组织 on one line)
+HEADER_LINES = 3  # a header wraps on up to three lines (the header row is as tall)
 TYPE_WIDTHS = {"uscc": CODE_WIDTH, "party_code": CODE_WIDTH, "id_number": CODE_WIDTH, "phone": PHONE_WIDTH,
                "date": 12, "datetime": 17, "number": 12, "yesno": 6, "series": LONG_TEXT_WIDTH}
 WRAPPED_TYPES = ("text", "enum", "series")
@@ -75,5 +76,5 @@ def content_width(column, choices: list[str] | None = None) -> float:
 
 
 def column_width(column, choices: list[str] | None = None) -> float:
-    """``content_width``, or wider where the header would need more than two lines."""
-    return max(content_width(column, choices), math.ceil(text_width(column.name) / 2) + 3, 10)
+    """``content_width``, or wider where the header would need more than ``HEADER_LINES`` lines."""
+    return max(content_width(column, choices), math.ceil(text_width(column.name) / HEADER_LINES) + 3, 10)

@@ -6,6 +6,8 @@ workbooks ``split`` hands out, so all three look and validate the same.
 
 from __future__ import annotations
 
+import math
+
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -132,7 +134,9 @@ def write_template_sheet(ws, template: Template, config, lists: ListSheet, unit:
     for group, start in group_start.items():
         end = max(i for i, col in enumerate(template.columns, start=1) if col.group == group)
         ws.merge_cells(start_row=top, start_column=start, end_row=top, end_column=end)
-    ws.row_dimensions[last_header].height = 36
+    lines = max(math.ceil(styles.text_width(column.name) / (ws.column_dimensions[get_column_letter(c)].width - 1))
+                for c, column in enumerate(template.columns, start=1))
+    ws.row_dimensions[last_header].height = max(2, lines) * 15 + 6  # 15 pt per line of 11-point text
     ws.freeze_panes = ws.cell(first_data, 1)
     ws.auto_filter.ref = f"A{last_header}:{get_column_letter(len(template.columns))}{last_header}"
     return first_data

@@ -94,7 +94,7 @@ def build_unit_book(unit: str, period: str, config, live_rows: int = live_check.
     meta.sheet_state = "veryHidden"
     wb.move_sheet(lists.sheet, offset=len(wb.sheetnames))
     wb.active = 1
-    page.setup_book(wb)
+    page.setup_book(wb, config)
     return wb
 
 

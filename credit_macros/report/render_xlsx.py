@@ -199,7 +199,7 @@ def build_workbook(result: ReportResult, config) -> Workbook:
     _summary_sheet(wb.active, result, config)
     _score_sheet(wb.create_sheet(SCORE_SHEET), result, config)
     _indicator_sheet(wb.create_sheet(FIGURES_SHEET), wb.create_sheet(TREND_SHEET), result, config)
-    page.setup_book(wb)
+    page.setup_book(wb, config)
     return wb
 
 
