@@ -68,6 +68,11 @@ def last_typed_row(ws) -> int:
     return 0
 
 
+def formulas_below(ws, row: int) -> bool:
+    """Whether a row below ``row`` holds a formula (事项台账's rows filled down ahead of the events)."""
+    return any(cell.data_type == "f" for line in ws.iter_rows(min_row=row + 1) for cell in line)
+
+
 def printed_width(ws, last_column: int) -> float:
     """Width of the visible columns A..``last_column`` in column-width units."""
     total = 0.0
@@ -134,7 +139,7 @@ def setup_page(ws, config) -> None:
     if live:
         last_column = live - 1
         ws.print_area = f"A1:{get_column_letter(last_column)}{ws.max_row}"
-    elif header and (last_typed_row(ws) < ws.max_row or ws.print_area):  # set before: kept current
+    elif header and (formulas_below(ws, last_typed_row(ws)) or ws.print_area):  # set before: kept current
         ws.print_area = f"A1:{get_column_letter(last_column)}{max(header, last_typed_row(ws))}"
     setup = ws.page_setup
     ws.sheet_properties.pageSetUpPr.fitToPage = True
