@@ -131,9 +131,29 @@ def test_pieces_give_the_same_grid_as_one_read(tmp_path, monkeypatch):
     wb.save(tmp_path / "many.xlsx")
     whole = CalamineWorkbook.from_path(str(tmp_path / "many.xlsx")).get_sheet_by_name("Sheet").to_python(skip_empty_area=False)
     monkeypatch.setattr(bounded, "CHUNK_ROWS", 300)
+    monkeypatch.setattr(bounded, "PIECE_ROWS", 300)
     grids, merged = read_book(tmp_path / "many.xlsx")
     assert grids["Sheet"] == whole
     assert merged["Sheet"] == [((2, 0), (3, 1))]
+
+
+def test_a_sheet_read_whole_is_calamines_grid_with_shared_values(tmp_path):
+    """The fast path builds calamine's grid from A1 row by row; equal texts and dates are one object
+    (a large master repeats them on every row), numbers stay as they are."""
+    import datetime as dt
+    wb = Workbook()
+    ws = wb.active
+    for r in range(3, 40):
+        ws.cell(r, 2, f"单位{r % 3}")
+        ws.cell(r, 4, dt.date(2026, 1, 1 + r % 2))
+        ws.cell(r, 5, r % 2 * 1.0)
+    wb.save(tmp_path / "b3.xlsx")
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "b3.xlsx")).get_sheet_by_name("Sheet")
+    grid = bounded.sheet_grid(sheet)
+    assert grid == sheet.to_python(skip_empty_area=False)
+    assert len(grid) == 39 and len(grid[0]) == 5 and grid[2][:2] == ["", "单位0"]
+    assert grid[2][1] is grid[5][1] and grid[2][3] is grid[4][3]
+    assert [type(row[4]) for row in grid[2:4]] == [float, float]
 
 
 @pytest.mark.slow

@@ -16,9 +16,10 @@ package is first checked and each worksheet part scanned, as a stream, through P
   the number of cells — the used range comes from these, never from ``<dimension>``.
 
 A sheet whose rows and columns are compact and at most ``CHUNK_ROWS`` rows is read by calamine
-from the file as before (the fast path). Any other sheet is handed to calamine in pieces: a
-small package (the workbook, styles and shared strings, and the sheet part holding only the
-rows of one piece) per run of at most ``CHUNK_ROWS`` nearby rows; when the columns are sparse
+from the file as before (the fast path; ``sheet_grid``: equal texts and dates share one object).
+Any other sheet is handed to calamine in pieces: a small package (the workbook, styles and shared
+strings, and the sheet part holding only the rows of one piece) per run of at most ``PIECE_ROWS``
+nearby rows, so the memory a read needs follows the piece, not the sheet; when the columns are sparse
 (a value in ``XFD``) the cell references of the piece are renumbered onto the columns present
 and mapped back. Rows without any value are one shared empty list (``EMPTY_ROW``; never mutate
 grid rows), and repeated strings of a piece are shared, so a million-row sheet costs its cells,
@@ -27,6 +28,7 @@ not its extent.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import re
@@ -47,8 +49,10 @@ MAX_RATIO = 200  # uncompressed : compressed, for parts above RATIO_FLOOR (real 
 RATIO_FLOOR = 8 << 20
 MAX_CELLS = 40_000_000  # cells of one sheet (1,048,576 rows × 38 columns)
 MAX_GRID = 64_000_000  # cells of one sheet's rows once placed at their columns
-CHUNK_ROWS = 200_000  # rows handed to calamine at a time
-CHUNK_CELLS = 8_000_000  # cells of calamine's rectangle for one piece
+CHUNK_ROWS = 200_000  # rows of a sheet calamine may read whole (the fast path)
+CHUNK_CELLS = 8_000_000  # cells of calamine's rectangle for a sheet read whole
+PIECE_ROWS = 20_000  # rows handed to calamine at a time otherwise: a piece's XML, its package and
+PIECE_CELLS = 1_000_000  # calamine's rows exist at once, so memory follows the piece, not the sheet
 GAP = 1_000  # empty rows that end a piece (calamine would pad them)
 READ = 1 << 20
 LONG_TEXT = 32767  # characters Excel keeps in one cell; calamine cuts longer text there
@@ -284,6 +288,19 @@ class _Piece:
         return sheet.start[0], sheet.start[1], rows
 
 
+_SHARED = (str, dt.datetime, dt.date)  # value types whose equal values may share one object
+
+
+def sheet_grid(sheet) -> list[list]:
+    """``sheet.to_python(skip_empty_area=False)`` (rows and columns from A1), built row by row so
+    that equal texts and dates share one object: a master's provenance, unit names, choices and
+    dates repeat on every row, and one object per cell was most of the memory a large master took."""
+    if not sheet.height:
+        return sheet.to_python(skip_empty_area=False)
+    pad, seen = [""] * sheet.start[1], {}
+    return [pad + [seen.setdefault(v, v) if v.__class__ in _SHARED else v for v in row] for row in sheet.iter_rows()]
+
+
 def _place(grid: list, start_row: int, start_col: int, rows: list, columns: list[int] | None, budget: list[int]) -> None:
     """Put calamine's rows of one piece into ``grid`` at their rows and columns (rows of a piece are
     as wide as the piece)."""
@@ -327,7 +344,7 @@ def read_sheet(book: zipfile.ZipFile, sheet_name: str, part: str, shape: Shape, 
         return []
     columns = _columns(book, part, where) if shape.width > 2 * (len(shape.wide) + 26) else None
     piece = _Piece(book, part, shape.root, columns)
-    per_piece = max(1, min(CHUNK_ROWS, CHUNK_CELLS // (len(columns) if columns else shape.width)))
+    per_piece = max(1, min(PIECE_ROWS, PIECE_CELLS // (len(columns) if columns else shape.width)))
     grid: list = [EMPTY_ROW] * max(shape.last_row, shape.rows)
     budget = [MAX_GRID]
     with book.open(part) as source:
@@ -406,7 +423,7 @@ def read_package(path: Path, name: str | None = None) -> tuple[dict[str, list[li
             shape = scan(book, part, where) if part in book.NameToInfo else None
             if shape is None or shape.compact():
                 sheet = workbook.get_sheet_by_name(sheet_name)
-                grids[sheet_name] = sheet.to_python(skip_empty_area=False)
+                grids[sheet_name] = sheet_grid(sheet)
                 merged[sheet_name] = list(sheet.merged_cell_ranges or ())
             else:
                 grids[sheet_name] = read_sheet(book, sheet_name, part, shape, where)

@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 from credit_macros.errors import UserError
-from credit_macros.io.bounded import calamine_book, read_package, refuse_irregular
+from credit_macros.io.bounded import calamine_book, read_package, refuse_irregular, sheet_grid
 
 READABLE = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}  # .xlsb and .ods: read-only sources
 WRITABLE = {".xlsx", ".xlsm"}
@@ -146,7 +146,7 @@ def read_book(path: str | Path, name: str | None = None) -> tuple[dict[str, list
             grids, merged = {}, {}
             for sheet_name in book.sheet_names:
                 sheet = book.get_sheet_by_name(sheet_name)
-                grids[sheet_name] = sheet.to_python(skip_empty_area=False)
+                grids[sheet_name] = sheet_grid(sheet)
                 merged[sheet_name] = list(sheet.merged_cell_ranges or ())
     except UserError:
         raise
