@@ -11,6 +11,11 @@ but a number keeps the region code of its first issue, which may postdate the bi
 reject most people born before their county got its present code), and that look-up is slow.
 The region is looked up once per 6-digit prefix, for any year, and only warned about.
 
+The birth date is stdnum's ``ric.get_birth_date`` too, asked once per distinct 出生日期码
+(``_born``): it compacts the number (which leaves a string of ASCII digits and X as it is) and
+reads only its 7th–14th characters, so every number with the same eight gets the same date —
+and birth dates repeat far more than numbers do.
+
 More information:
 
 * GB 11643-1999 (国家标准全文公开系统, openstd.samr.gov.cn)
@@ -60,10 +65,9 @@ def validate(number: str, as_of: dt.date) -> str:
         raise InvalidFormat(f"身份证号应为17位数字加1位数字或X，现为「{number}」，请核对后重新录入")
     if number[17] != ric.calc_check_digit(number):
         raise InvalidChecksum(f"身份证号 {number} 校验位错误，按前17位应为 {ric.calc_check_digit(number)}，请核对后重新录入")
-    try:
-        born = ric.get_birth_date(number)
-    except InvalidComponent:
-        raise InvalidComponent(f"身份证号 {number} 第7–14位 {number[6:14]} 不是真实的出生日期，请核对后重新录入") from None
+    born = _birth_date(number)
+    if born is None:
+        raise InvalidComponent(f"身份证号 {number} 第7–14位 {number[6:14]} 不是真实的出生日期，请核对后重新录入")
     if born > as_of:
         raise InvalidComponent(f"身份证号 {number} 的出生日期 {born} 晚于今天，请核对后重新录入")
     return number
@@ -81,12 +85,32 @@ def _region_problems(number: str) -> tuple[Problem, ...]:
     if not _known_region(number[:6]):
         return (("id-region", f"身份证号 {number} 前6位 {number[:6]} 不是已知的行政区划代码，请核对"),)
     abolished = _abolished(number[:6])
-    born = ric.get_birth_date(number)
+    born = _birth_date(number)
     if abolished and abolished[1] < born.year:
         name, year = abolished
         return (("id-region-abolished", f"身份证号 {number} 前6位 {number[:6]}（{name}）在 {year} 年后已撤销，"
                  f"早于出生年份 {born.year}，这样的号码不会发放，请核对"),)
     return OK
+
+
+def _birth_date(number: str) -> dt.date | None:
+    """``ric.get_birth_date(number)``, None where it raises ``InvalidComponent`` (no real date);
+    ``number``: 18 characters, the first 17 digits."""
+    if number.isascii():
+        return _born(number[6:14])
+    try:
+        return ric.get_birth_date(number)
+    except InvalidComponent:
+        return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _born(digits: str) -> dt.date | None:
+    """``ric.get_birth_date`` of any number whose 出生日期码 (7th–14th characters) is ``digits``."""
+    try:
+        return ric.get_birth_date(f"000000{digits}0000")
+    except InvalidComponent:
+        return None
 
 
 @lru_cache(maxsize=None)

@@ -5,6 +5,13 @@ Standard: GB 32100-2015《法人和其他组织统一社会信用代码编码规
 MOD 31-3 over the alphabet 0–9 and the capital letters without I, O, Z, S, V). Length,
 alphabet and check character are python-stdnum's (``stdnum.cn.uscc``); the messages are ours.
 
+The usual code — 8 ASCII digits and 10 characters of the alphabet (``PLAIN``) — goes straight to
+stdnum's check character: ``uscc.validate`` would first ``compact`` it, which leaves such a string
+as it is (its separators and Unicode look-alikes are none of these characters), and then accept
+its length and alphabet, so only ``uscc.calc_check_digit`` is left to decide. Anything else is
+``uscc.validate``'s to judge, as before (``tests/test_validate_codes.py`` compares the verdicts
+with stdnum's on near-misses of every kind).
+
 More information:
 
 * GB 32100-2015 (国家标准全文公开系统, openstd.samr.gov.cn)
@@ -26,6 +33,7 @@ stdnum.exceptions.InvalidLength: 统一社会信用代码应为18位，现为4�
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import stdnum.cn.uscc as uscc
@@ -34,10 +42,16 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from credit_macros.validate.standard import Problem, caught
 
 CODES = {InvalidLength: "uscc-length", InvalidFormat: "uscc-format", InvalidChecksum: "uscc-checksum"}
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100's 31 characters (stdnum's ``_alphabet``)
+PLAIN = re.compile(f"[0-9]{{8}}[{ALPHABET}]{{10}}")
 
 
 def validate(number: str) -> str:
     """``number`` (already cleaned) if it is a valid USCC, else the exception saying why."""
+    if PLAIN.fullmatch(number):  # length and alphabet as stdnum accepts them, nothing to compact
+        if number[-1] == uscc.calc_check_digit(number):
+            return number
+        raise _checksum(number)
     try:
         return uscc.validate(number)
     except InvalidLength:
@@ -46,8 +60,11 @@ def validate(number: str) -> str:
         raise InvalidFormat(f"统一社会信用代码 {number} 含不允许的字符（前8位为数字，其余为数字或除 I、O、Z、S、V 外的大写字母），"
                             "请核对后重新录入") from None
     except InvalidChecksum:
-        raise InvalidChecksum(f"统一社会信用代码 {number} 校验位错误，按前17位应为 {uscc.calc_check_digit(number)}，"
-                              "请核对后重新录入") from None
+        raise _checksum(number) from None
+
+
+def _checksum(number: str) -> InvalidChecksum:
+    return InvalidChecksum(f"统一社会信用代码 {number} 校验位错误，按前17位应为 {uscc.calc_check_digit(number)}，请核对后重新录入")
 
 
 @lru_cache(maxsize=1 << 16)
