@@ -125,8 +125,10 @@ def _header_keys(grid: list[list], r: int, template: Template) -> dict[str, int]
     return keys
 
 
-def _score(grid: list[list], r: int, template: Template) -> tuple[int, dict[str, int]]:
-    keys = _header_keys(grid, r, template)
+def _score(grid: list[list], r: int, template: Template, seen: dict) -> tuple[int, dict[str, int]]:
+    """``seen``: the header keys already made, by (row, header rows) — the same for every template."""
+    if (keys := seen.get((r, template.header_rows))) is None:
+        keys = seen[(r, template.header_rows)] = _header_keys(grid, r, template)
     found = {col.name: keys[col.key] for col in template.columns if col.key in keys}
     return len(found), found
 
@@ -138,10 +140,11 @@ def find_table(sheet: str, grid: list[list], only: Template | None = None) -> Ta
     smaller template) are found in one header row.
     """
     best = None
+    seen: dict = {}
     for template in (only,) if only else templates():
         need = max(min(3, len(template.columns)), (len(template.columns) + 1) // 2)
         for r in range(min(HEADER_SCAN_ROWS, len(grid))):
-            score, found = _score(grid, r, template)
+            score, found = _score(grid, r, template, seen)
             if score >= need and (best is None or score / len(template.columns) > best[0]):
                 best = (score / len(template.columns), template, r, found)
     if best is None:

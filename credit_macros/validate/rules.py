@@ -104,6 +104,8 @@ def _code_check(column: Column, check_text: Callable[[str], tuple[Problem, ...]]
     """Cleaning checks shared by code columns, then ``check_text`` on the cleaned code."""
 
     def check(value) -> tuple[Problem, ...]:
+        if value.__class__ is str and value.isascii() and value.isalnum():
+            return check_text(value.upper())  # the usual code: nothing to clean, nothing odd (``values.clean_code``)
         if values.lost_precision(value):
             return _precision_lost(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
