@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import random
 import re
 import zipfile
 
@@ -198,3 +199,27 @@ def test_shared_strings_from_libreoffice_are_kept_and_the_result_opens_in_libreo
     again = convert(out, "xlsx", tmp_path / "lo2")
     assert values(again) == [["名称", "日期"], ["甲", dt.datetime(2026, 1, 5)], ["=乙", dt.datetime(2026, 1, 6, 10, 30)]]
     assert openpyxl.load_workbook(again)["表"]["A3"].data_type == "s"
+
+
+def test_row_writes_every_kind_of_value_as_the_general_cell_writer_does():
+    """``RowWriter.row`` inlines the usual cells (text, numbers, dates); each row must come out as
+    the general writer (``_row_kept``, cell by cell) makes it, special characters, spaces and all."""
+    styles = xlsxstream.Styles(f'<styleSheet xmlns="{MAIN}"><cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="49"/>'
+                               '<xf numFmtId="14"/></cellXfs></styleSheet>'.encode())
+    moment = dt.datetime(2026, 2, 2, 9, 30)
+
+    class Text(str):
+        pass
+
+    values = ["plain", "名称", " lead", "trail ", "\ttab", "a&b", "<x>", "cr\r\nlf", "ctl\x01x", "\ud800", "", None,
+              True, False, 0, 7, -3, 10 ** 20, 0.5, 1e300, dt.date(2026, 1, 2), moment, moment, dt.datetime(2026, 2, 2),
+              dt.time(6, 30), dt.timedelta(hours=36), Text("sub"), " ", "\n"]
+    rng = random.Random(5)
+    fast = xlsxstream.RowWriter(styles, {2: 1, 3: 2, 5: 2})  # one writer for all rows, as a sheet is written
+    for r in range(1, 400):
+        row = rng.choices(values, k=rng.randrange(1, 12))
+        general = xlsxstream.RowWriter(styles, {2: 1, 3: 2, 5: 2})
+        assert fast.row(r, row) == general._row_kept(r, row, {}), row
+    for bad in (float("nan"), float("inf"), object()):
+        with pytest.raises((ValueError, TypeError)):
+            xlsxstream.RowWriter(styles, {}).row(1, ["x", bad])

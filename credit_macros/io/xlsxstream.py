@@ -74,7 +74,7 @@ from credit_macros.table import EXCEL_EPOCH, col_index, col_letter
 STYLES_PART = "xl/styles.xml"
 CHUNK = 1 << 20  # bytes read at a time from a worksheet part
 BATCH = 2000  # generated rows written to the zip entry at a time
-STREAM_LEVEL = 3  # deflate level of the members ``repack`` writes: twice as fast as 6, about a fifth larger
+STREAM_LEVEL = 3  # deflate level of the streamed sheets (``rewrite``) and of the members ``repack`` writes: twice as fast as 6, about a fifth larger
 TIME_FORMAT = "hh:mm:ss"
 DURATION_FORMAT = "[h]:mm:ss"
 _EPOCH = dt.datetime.combine(EXCEL_EPOCH, dt.time())
@@ -177,10 +177,16 @@ class Styles:
             if len(xf) == 0 and all(xf.get(a, "0") == "0" for a in ("fontId", "fillId", "borderId")):
                 self.plain.setdefault(number, i)
         self._added: dict[str, int] = {}
+        self._dates: dict[int, bool] = {}
 
     def is_date(self, xf: int) -> bool:
-        number = self.formats[xf] if 0 <= xf < len(self.formats) else 0
-        return number in _BUILTIN_DATES or (number in self.codes and is_date_format(self.codes[number]))
+        known = self._dates.get(xf)
+        if known is None:
+            number = self.formats[xf] if 0 <= xf < len(self.formats) else 0
+            known = number in _BUILTIN_DATES or (number in self.codes and is_date_format(self.codes[number]))
+            if 0 <= xf < len(self.formats):  # an entry keeps its format; one past the end may be added later
+                self._dates[xf] = known
+        return known
 
     def xf_for(self, code: str) -> int:
         """Index of a plain cell format with number format ``code`` (added when the workbook has none)."""
@@ -270,6 +276,8 @@ class RowWriter:
         self.open_row, self.close_row = f'<{p}row r="', f"</{p}row>"
         self.string_end = f"</{p}t></{p}is></{p}c>"
         self.number_end = f"</{p}v></{p}c>"
+        self._middles: dict[tuple, str] = {}  # (column, cell format, number format) → the middle of a temporal cell
+        self._last_time: tuple = (None, 0, "", "")  # (value, column, middle, serial) of the last datetime written
 
     def _pieces(self, column: int) -> tuple[str, ...]:
         """(cell start, string middle, string middle keeping spaces, number middle, boolean middle) of ``column``'s cells."""
@@ -285,47 +293,96 @@ class RowWriter:
 
     def _time_middle(self, column: int, value, xf: int | None = None) -> str:
         """The number middle with the cell's style (``xf``, else the column's) if it shows dates, else a plain one for ``value``."""
-        xf = self.col_styles.get(column, 0) if xf is None else xf
-        if not self.styles.is_date(xf):
-            xf = self.styles.xf_for(time_format(value))
-        return f'" s="{xf}"><{self.prefix}v>'
+        key = (column, xf, time_format(value))
+        middle = self._middles.get(key)
+        if middle is None:
+            style = self.col_styles.get(column, 0) if xf is None else xf
+            if not self.styles.is_date(style):
+                style = self.styles.xf_for(key[2])
+            middle = self._middles[key] = f'" s="{style}"><{self.prefix}v>'
+        return middle
 
     def row(self, r: int, values, styles: dict[int, int] | None = None) -> str:
         """The ``<row>`` of ``values``; ``styles``: 1-based column → cell format kept from before
         (such a cell is written even when empty; a date in it keeps the format only if that shows dates)."""
+        if styles:
+            return self._row_kept(r, values, styles)
+        if len(self.columns) <= len(values):
+            self._pieces(len(values))
+        columns = self.columns
+        number = str(r)
+        string_end, number_end = self.string_end, self.number_end
+        special = _SPECIAL.search
         out = []
         add = out.append
+        c = 0
+        for value in values:  # the common cells inline; anything else as ``_row_kept`` writes it
+            c += 1
+            kind = value.__class__
+            if kind is str:
+                if not value:
+                    continue
+                pieces = columns[c]
+                middle = pieces[2] if value[0] in _SPACE or value[-1] in _SPACE else pieces[1]
+                if special(value) is None:
+                    add(f"{pieces[0]}{number}{middle}{value}{string_end}")
+                else:
+                    add(f"{pieces[0]}{number}{middle}{_INVALID.sub('', value).translate(_ESCAPES)}{string_end}")
+            elif value is None:
+                continue
+            elif kind is int or kind is float and math.isfinite(value):
+                add(f"{columns[c][0]}{number}{columns[c][3]}{value if kind is int else repr(value)}{number_end}")
+            elif kind is dt.date:
+                add(f"{columns[c][0]}{number}{self._time_middle(c, value)}{(value - EXCEL_EPOCH).days}{number_end}")
+            elif kind is dt.datetime:
+                if value is not self._last_time[0] or c != self._last_time[1]:  # one object in many rows (a file's 收到时间)
+                    self._last_time = (value, c, self._time_middle(c, value), serial(value))
+                _, _, middle, days = self._last_time
+                add(f"{columns[c][0]}{number}{middle}{days}{number_end}")
+            else:
+                add(self._cell(c, number, value, None))
+        return f'{self.open_row}{number}">{"".join(out)}{self.close_row}' if out else ""
+
+    def _row_kept(self, r: int, values, styles: dict[int, int]) -> str:
+        """``row`` for a row with cell formats kept from before (``styles``)."""
         number = str(r)
-        columns = self.columns
+        out = []
         for c, value in enumerate(values, start=1):
-            xf = styles.get(c) if styles else None
+            xf = styles.get(c)
             if value is None:
                 if xf is not None:
-                    add(self._made(c, xf)[0] + number + f'" s="{xf}"/>')
+                    out.append(self._made(c, xf)[0] + number + f'" s="{xf}"/>')
                 continue
-            if xf is not None:
-                start, string, spaced, plain, boolean = self._made(c, xf)
-            else:
-                start, string, spaced, plain, boolean = columns[c] if c < len(columns) else self._pieces(c)
-            kind = type(value)
-            if kind is str or isinstance(value, str):
-                if value:
-                    middle = spaced if value[0] in _SPACE or value[-1] in _SPACE else string
-                    add(start + number + middle + text(str(value)) + self.string_end)
-            elif kind is bool:
-                add(start + number + boolean + ("1" if value else "0") + self.number_end)
-            elif kind is int or kind is float:
-                if not math.isfinite(value):
-                    raise ValueError(f"{col_letter(c - 1)}{r}: {value!r} cannot be stored in a worksheet")
-                add(start + number + plain + (str(value) if kind is int else repr(value)) + self.number_end)
-            elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
-                add(start + number + self._time_middle(c, value, xf) + serial(value) + self.number_end)
-            else:
-                raise TypeError(f"{col_letter(c - 1)}{r}: unsupported cell value {value!r}")
-        for c in sorted(styles or ()):
+            cell = self._cell(c, number, value, xf)
+            if cell:
+                out.append(cell)
+        for c in sorted(styles):
             if c > len(values):
-                add(self._made(c, styles[c])[0] + number + f'" s="{styles[c]}"/>')
+                out.append(self._made(c, styles[c])[0] + number + f'" s="{styles[c]}"/>')
         return self.open_row + number + '">' + "".join(out) + self.close_row if out else ""
+
+    def _cell(self, c: int, number: str, value, xf: int | None) -> str:
+        """The ``<c>`` of one value that is not None in column ``c`` of row ``number`` ("" for empty text);
+        ``xf``: the cell format kept from before, else the column's."""
+        if xf is not None:
+            start, string, spaced, plain, boolean = self._made(c, xf)
+        else:
+            start, string, spaced, plain, boolean = self.columns[c] if c < len(self.columns) else self._pieces(c)
+        kind = type(value)
+        if kind is str or isinstance(value, str):
+            if not value:
+                return ""
+            middle = spaced if value[0] in _SPACE or value[-1] in _SPACE else string
+            return start + number + middle + text(str(value)) + self.string_end
+        if kind is bool:
+            return start + number + boolean + ("1" if value else "0") + self.number_end
+        if kind is int or kind is float:
+            if not math.isfinite(value):
+                raise ValueError(f"{col_letter(c - 1)}{number}: {value!r} cannot be stored in a worksheet")
+            return start + number + plain + (str(value) if kind is int else repr(value)) + self.number_end
+        if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+            return start + number + self._time_middle(c, value, xf) + serial(value) + self.number_end
+        raise TypeError(f"{col_letter(c - 1)}{number}: unsupported cell value {value!r}")
 
 
 def _dimension(head: bytes, last_row: int, width: int) -> bytes:
@@ -637,7 +694,7 @@ def rewrite(source, target, edits: dict[str, SheetRows], patches: dict[str, Call
                     continue
                 if info.filename in by_part:
                     name, edit = by_part[info.filename]
-                    with src.open(info) as old, dst.open(info) as new:
+                    with src.open(info) as old, dst.open(info, STREAM_LEVEL) as new:
                         rewrite_sheet(old, new, edit, styles, f"工作表「{name}」")
                 elif info.filename in patch_of or info.filename in cells_of:
                     with dst.open(info) as new:
