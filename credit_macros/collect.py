@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from operator import itemgetter
 from pathlib import PurePath
 
 from credit_macros import catalogue
@@ -267,23 +268,39 @@ class SheetState:
                 taken.append(i)
         return taken
 
-    def add(self, values: list, provenance: list, origin: int | None = None) -> None:
-        """Append a row; ``origin``: the replaced row whose office columns (and marks) it takes over."""
-        row = [None] * self.width
-        for column, value in zip(self.table.template.columns, values):
-            row[self.table.columns[column.name]] = value
+    def add_rows(self, rows: list[list], provenance: list, origins: dict[int, int]) -> None:
+        """Append ``rows`` (each in template column order), all with ``provenance``; ``origins``:
+        row j → the replaced row whose office columns (and marks) it takes over."""
+        places = [self.table.columns[column.name] for column in self.table.template.columns]
+        blank = [None] * self.width
         for name, value in zip(PROVENANCE, provenance):
-            row[self.prov[name]] = value
-        if origin is not None:
-            old = self.rows[origin]
+            blank[self.prov[name]] = value
+        n = len(places)
+        if places == list(range(n)) and not any(v is not None for v in blank[:n]):
+            rest = blank[n:]  # the template's columns first, in order: a row is its values and the provenance
+            made = [values + rest if len(values) == n else self._made(blank, places, values) for values in rows]
+        else:
+            made = [self._made(blank, places, values) for values in rows]
+        first = len(self.rows)
+        for j, origin in origins.items():
+            old, row = self.rows[origin], made[j]
             for c in self.office.values():
                 if c < len(old) and not is_blank(old[c]):
                     row += [None] * (c + 1 - len(row))
                     row[c] = old[c]
-        self.rows.append(row)
-        self.alive.append(True)
-        self.origin.append(origin)
-        self._index(len(self.rows) - 1, row)
+        self.rows.extend(made)
+        self.alive.extend([True] * len(made))
+        self.origin.extend(origins.get(j) for j in range(len(made)))
+        unit, period = blank[self.prov["来源单位"]], blank[self.prov["报送期"]]
+        if made and not is_blank(unit):  # ``_index`` of each row: they share the provenance
+            self.by_key.setdefault((str(unit), str(period or "")), []).extend(range(first, first + len(made)))
+
+    @staticmethod
+    def _made(blank: list, places: list[int], values: list) -> list:
+        row = blank.copy()
+        for c, value in zip(places, values):
+            row[c] = value
+        return row
 
     def natural_key(self, values: list) -> tuple | None:
         """The template's natural key of a row given in template column order (None when a part is blank)."""
@@ -408,6 +425,14 @@ def _file_rows(table: Table) -> list[list]:
     """The table's data rows in template column order, rows blank in every template column dropped."""
     cols = [table.columns.get(c.name) for c in table.template.columns]
     out = []
+    if cols and None not in cols:  # every template column present: take them at once
+        width = max(cols) + 1
+        take = itemgetter(*cols) if len(cols) > 1 else lambda row: (row[cols[0]],)
+        for row in table.rows:
+            values = list(take(row if len(row) >= width else row + [None] * (width - len(row))))
+            if not is_blank(values[0]) or any(not is_blank(v) for v in values):
+                out.append([None if v == "" else v for v in values] if "" in values else values)
+        return out
     for row in table.rows:
         values = [row[c] if c is not None and c < len(row) else None for c in cols]
         if any(not is_blank(v) for v in values):
@@ -546,8 +571,7 @@ def _merge(outcome: Outcome, accepted: Accepted, tables: list[Table], report, it
         if old:
             files = sorted({str(state.rows[i][state.prov["来源文件"]]) for i in old})
             accepted.replaced.append({"sheet": key, "rows": len(old), "files": files})
-        for j, values in enumerate(rows):
-            state.add(values, provenance, kept.get(j))
+        state.add_rows(rows, provenance, kept)
         accepted.sheets[key] = len(rows)
         keep = [f for f in findings if not (f[0] == accepted.unit and f[1] == accepted.period and f[2] == key)]
         outcome.findings_changed |= len(keep) != len(findings)
