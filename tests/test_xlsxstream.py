@@ -223,3 +223,37 @@ def test_row_writes_every_kind_of_value_as_the_general_cell_writer_does():
     for bad in (float("nan"), float("inf"), object()):
         with pytest.raises((ValueError, TypeError)):
             xlsxstream.RowWriter(styles, {}).row(1, ["x", bad])
+
+
+def test_rows_made_a_column_at_a_time_are_the_rows_row_makes():
+    """``RowWriter.rows`` (a column at a time, as ``rewrite`` writes a block) against ``row``, row
+    by row: columns of one kind (the fast shapes) and of mixed kinds, blanks, ragged rows."""
+    styles = xlsxstream.Styles(f'<styleSheet xmlns="{MAIN}"><cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="49"/>'
+                               '<xf numFmtId="14"/></cellXfs></styleSheet>'.encode())
+    rng = random.Random(7)
+    moment = dt.datetime(2026, 2, 2, 9, 30)
+    kinds = [
+        lambda: rng.choice(["名称", "plain", "x1"]),
+        lambda: rng.choice(["名称", "a&b", " lead", "trail ", "", "<", "¤", "x¤ y", "\u3000全角", "tab\t", "\x01", "a>b"]),
+        lambda: rng.choice([dt.date(2026, 1, 2), dt.date(1999, 12, 31)]),
+        lambda: rng.choice([moment, dt.datetime(2026, 2, 2), dt.datetime(2026, 2, 3, 1, 2, 3)]),
+        lambda: moment,
+        lambda: rng.choice([0, 7, -3, 10 ** 20]),
+        lambda: rng.choice([0.5, -1.25, 1e300, 3.0]),
+        lambda: rng.choice([True, False, 1, "1", None]),
+        lambda: None,
+        lambda: rng.choice([None, "text", dt.date(2026, 3, 4), 2.5, dt.time(6), dt.timedelta(hours=36)]),
+    ]
+    for first in (2, 1000, 99_999):
+        columns = [rng.choice(kinds) for _ in range(12)]
+        blanks = rng.random() / 2
+        rows = [[None if rng.random() < blanks else make() for make in columns[: rng.randrange(0, 13)]]
+                for _ in range(300)]
+        writer = xlsxstream.RowWriter(styles, {2: 1, 3: 2, 5: 2})
+        expected = "".join(xlsxstream.RowWriter(styles, {2: 1, 3: 2, 5: 2}).row(r, values)
+                           for r, values in enumerate(rows, start=first))
+        assert writer.rows(first, rows) == expected
+    assert xlsxstream.RowWriter(styles, {}).rows(1, []) == "" == xlsxstream.RowWriter(styles, {}).rows(1, [[], [None]])
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            xlsxstream.RowWriter(styles, {}).rows(1, [[1.5], [bad]])
