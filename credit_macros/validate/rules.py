@@ -306,6 +306,14 @@ def _text_limits(value) -> tuple[Problem, ...]:
     return tuple(found)
 
 
+def _scan_limits(cells: _Cells, hits: list, c: int, name: str) -> None:
+    """``_text_limits`` of a column's values, all at once when none can fail: no text longer than
+    a cell holds, and all of them together printable (so each is)."""
+    texts = [v for v in cells.values.values() if v.__class__ is str]
+    if texts and (max(map(len, texts)) > values.EXCEL_CELL_LIMIT or not "".join(texts).isprintable()):
+        _scan(cells, _text_limits, hits, c, name)
+
+
 def _scan(cells: _Cells, check: Check, hits: list, c: int, name: str) -> None:
     """Append (row index, sheet column, column name, problem) for each bad cell."""
     bad = cells.bad(check)
@@ -464,7 +472,7 @@ def validate_table(table: Table, as_of: dt.date, config, merged: Iterable = ()) 
             _scan_keyed(table, cols, column, ctx, hits)
         else:
             _scan(cols[column.name], TYPE_CHECKS[column.type](column, ctx), hits, table.columns[column.name], column.name)
-        _scan(cols[column.name], _text_limits, hits, table.columns[column.name], column.name)
+        _scan_limits(cols[column.name], hits, table.columns[column.name], column.name)
     _scan_cross(table, cols, hits)
     _scan_order(table, cols, hits)
     _scan_duplicates(table, cols, hits)
