@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -459,6 +460,7 @@ def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config,
     receipts = sheet_records(master_grids.get(RECEIPTS_SHEET), RECEIPT_HEADERS)
     done = {str(r["内容哈希"]) for r in receipts if str(r["结果"] or "").startswith(ACCEPTED)}
     findings = [list(r.values()) for r in sheet_records(master_grids.get(FINDINGS_SHEET), FINDINGS_HEADERS)]
+    held = Counter((f[0], f[1], f[2]) for f in findings)  # (unit, period, template) → its findings in 退回修改
     seen: set[str] = set()
     for item in sorted(items, key=lambda i: (i.received, i.origin, i.name)):
         if item.listed_only:
@@ -474,7 +476,7 @@ def collect(master_grids: dict[str, list[list]], items, as_of: dt.date, config,
             outcome.rejected.append(result)
             continue
         accepted, tables, report = result
-        _merge(outcome, accepted, tables, report, item, findings)
+        _merge(outcome, accepted, tables, report, item, findings, held)
     outcome.findings = findings
     return outcome
 
@@ -545,7 +547,9 @@ def _receipt(item, unit, period, template, result, rows, errors, warnings, how, 
     return [values[h] for h in RECEIPT_HEADERS]
 
 
-def _merge(outcome: Outcome, accepted: Accepted, tables: list[Table], report, item, findings: list[list]) -> None:
+def _merge(outcome: Outcome, accepted: Accepted, tables: list[Table], report, item, findings: list[list],
+           held: Counter) -> None:
+    """``findings``: the 退回修改 rows so far, ``held`` counts them per (unit, period, template)."""
     rows_by_template: dict[str, list[list]] = {}
     sheet_of: dict[str, str] = {}
     for table in tables:
@@ -573,13 +577,16 @@ def _merge(outcome: Outcome, accepted: Accepted, tables: list[Table], report, it
             accepted.replaced.append({"sheet": key, "rows": len(old), "files": files})
         state.add_rows(rows, provenance, kept)
         accepted.sheets[key] = len(rows)
-        keep = [f for f in findings if not (f[0] == accepted.unit and f[1] == accepted.period and f[2] == key)]
-        outcome.findings_changed |= len(keep) != len(findings)
-        findings[:] = keep
+        mark = (accepted.unit, accepted.period, key)
+        if held[mark]:  # the earlier findings of the same submission go (the list is walked only then)
+            findings[:] = [f for f in findings if not (f[0] == accepted.unit and f[1] == accepted.period and f[2] == key)]
+            outcome.findings_changed = True
+            held[mark] = 0
         sheet = sheet_of[key]
         mine = [f for f in report.findings if f.sheet == sheet][:FINDINGS_KEPT]
         findings.extend([accepted.unit, accepted.period, key, accepted.file, accepted.digest, f.sheet, f.cell,
                          SEVERITY_LABELS[f.severity], f.message, f.title, f.rule] for f in mine)
+        held[mark] += len(mine)
         outcome.findings_changed |= bool(mine)
         counts = per_sheet.get(sheet, {ERROR: 0, WARNING: 0})
         result = ACCEPTED_REPLACING if old else ACCEPTED
