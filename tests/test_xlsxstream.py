@@ -244,15 +244,15 @@ def test_rows_made_a_column_at_a_time_are_the_rows_row_makes():
         lambda: None,
         lambda: rng.choice([None, "text", dt.date(2026, 3, 4), 2.5, dt.time(6), dt.timedelta(hours=36)]),
     ]
-    for first in (2, 1000, 99_999):
+    for first, blanks, ragged in ((2, 0.3, True), (1000, 0.05, False), (99_999, 0, False), (7, 0, False), (8, 0, True)):
         columns = [rng.choice(kinds) for _ in range(12)]
-        blanks = rng.random() / 2
-        rows = [[None if rng.random() < blanks else make() for make in columns[: rng.randrange(0, 13)]]
+        rows = [[None if rng.random() < blanks else make() for make in columns[: rng.randrange(0, 13) if ragged else 12]]
                 for _ in range(300)]
         writer = xlsxstream.RowWriter(styles, {2: 1, 3: 2, 5: 2})
         expected = "".join(xlsxstream.RowWriter(styles, {2: 1, 3: 2, 5: 2}).row(r, values)
                            for r, values in enumerate(rows, start=first))
         assert writer.rows(first, rows) == expected
+    assert xlsxstream._row_maker.cache_info().currsize  # rows of columns without blanks took the one-f-string way
     assert xlsxstream.RowWriter(styles, {}).rows(1, []) == "" == xlsxstream.RowWriter(styles, {}).rows(1, [[], [None]])
     for bad in (float("nan"), float("inf")):
         with pytest.raises(ValueError):

@@ -60,6 +60,7 @@ import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import zip_longest
 from types import NoneType
 from typing import BinaryIO, Callable
@@ -346,14 +347,15 @@ class RowWriter:
 
     def rows(self, first: int, rows: list) -> str:
         """The ``<row>`` elements of ``rows`` numbered from ``first``, as ``row`` writes each, made a
-        column at a time: the cells of a column of plain text (nothing to escape or drop, no space
-        at either end, none empty: one search of its texts joined), of dates, datetimes or numbers
-        (blanks between them allowed) have one shape, made in one pass; any other column's cells
-        are made one by one (``_cell``).
+        column at a time. A column without blanks whose cells all have one shape — plain text
+        (nothing to escape or drop, no space at either end: one search of its texts joined),
+        dates, numbers — gives only its values; every other column gives its cells, made in one
+        pass where they share a shape (with blanks between them) or one by one (``_cell``). Each
+        row is then one f-string of the values and cells (``_row_maker``).
 
         >>> w = RowWriter(Styles(b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         ...                      b'<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>'), {2: 1})
-        >>> rows = [["a", dt.date(2026, 1, 2), 3], ["b&c", None], [None, None, None]]
+        >>> rows = [["a", dt.date(2026, 1, 2), 3], ["b&c", dt.date(2026, 1, 3)], ["c", dt.date(2026, 1, 4), None]]
         >>> w.rows(5, rows) == "".join(w.row(r, values) for r, values in enumerate(rows, start=5))
         True
         """
@@ -363,39 +365,45 @@ class RowWriter:
         width = max(map(len, rows))
         if len(self.columns) <= width:
             self._pieces(width)
-        cells = []
+        layout, columns, pieces = [], [], [self.open_row, '">', self.close_row]
         for c, column in enumerate(zip_longest(*rows), start=1) if width else ():
             kinds = set(map(type, column))
+            blanks = NoneType in kinds
             kinds.discard(NoneType)
-            start, string, _, plain, _ = self.columns[c]
-            end = self.number_end
             if not kinds:
                 continue
-            if kinds == {str}:
-                texts = [v for v in column if v is not None] if None in column else column
-                joined = f"{_SEPARATOR}{_SEPARATOR.join(texts)}{_SEPARATOR}"
-                if joined.isprintable() and not any(mark in joined for mark in _PLAIN_MARKS):
-                    end = self.string_end
-                    cells.append(["" if v is None else f"{start}{n}{string}{v}{end}" for n, v in zip(numbers, column)])
-                    continue
+            start, string, _, plain, _ = self.columns[c]
+            end = self.number_end
+            shape = None  # (middle, end, conversion) of the one shape of the column's cells
+            if kinds == {str} and _plain_texts([v for v in column if v is not None] if blanks else column):
+                shape = (string, self.string_end, "")
             elif kinds == {dt.date}:
-                middle = self._time_middle(c, next(v for v in column if v is not None))
-                cells.append(["" if v is None else f"{start}{n}{middle}{(v - EXCEL_EPOCH).days}{end}"
-                              for n, v in zip(numbers, column)])
-                continue
+                shape = (self._time_middle(c, next(v for v in column if v is not None)), end, "")
+                column = [None if v is None else (v - EXCEL_EPOCH).days for v in column]
+            elif kinds == {int} or kinds == {float} and all(math.isfinite(v) for v in column if v is not None):
+                shape = (plain, end, "!r")
             elif kinds == {dt.datetime}:  # often one object in many rows (a file's 收到时间): each made once
                 made = {id(v): v for v in column if v is not None}
-                made = {key: f"{self._time_middle(c, v)}{serial(v)}{end}" for key, v in made.items()}
-                cells.append(["" if v is None else f"{start}{n}{made[id(v)]}" for n, v in zip(numbers, column)])
-                continue
-            elif kinds == {int} or kinds == {float} and all(math.isfinite(v) for v in column if v is not None):
-                cells.append(["" if v is None else f"{start}{n}{plain}{v!r}{end}" for n, v in zip(numbers, column)])
-                continue
-            cell = self._cell
-            cells.append(["" if v is None else cell(c, n, v, None) for n, v in zip(numbers, column)])
-        open_row, close_row = self.open_row, self.close_row
-        return "".join(f'{open_row}{n}">{made}{close_row}' if (made := "".join(row)) else ""
-                       for n, row in zip(numbers, zip(*cells) if cells else [()] * len(rows)))
+                made = {key: f"{start}{{}}{self._time_middle(c, v)}{serial(v)}{end}" for key, v in made.items()}
+                column = ["" if v is None else made[id(v)].format(n) for n, v in zip(numbers, column)]
+            else:
+                cell = self._cell
+                column = ["" if v is None else cell(c, n, v, None) for n, v in zip(numbers, column)]
+            if shape is not None and not blanks:
+                layout.append(shape[2] or "s")
+                pieces += [start, shape[0], shape[1]]
+            elif shape is not None:
+                layout.append("")
+                middle, end = shape[0], shape[1]
+                column = ["" if v is None else f"{start}{n}{middle}{v!r}{end}" if shape[2] else f"{start}{n}{middle}{v}{end}"
+                          for n, v in zip(numbers, column)]
+            else:
+                layout.append("")
+            columns.append(column)
+        if "s" in layout or "!r" in layout:  # a column without blanks: no row is empty
+            return "".join(_row_maker(tuple(layout))(numbers, columns, pieces))
+        return "".join(f"{pieces[0]}{n}{pieces[1]}{made}{pieces[2]}" if (made := "".join(row)) else ""
+                       for n, row in zip(numbers, zip(*columns) if columns else [()] * len(rows)))
 
     def _row_kept(self, r: int, values, styles: dict[int, int]) -> str:
         """``row`` for a row with cell formats kept from before (``styles``)."""
@@ -437,6 +445,32 @@ class RowWriter:
         if isinstance(value, (dt.date, dt.time, dt.timedelta)):
             return start + number + self._time_middle(c, value, xf) + serial(value) + self.number_end
         raise TypeError(f"{col_letter(c - 1)}{number}: unsupported cell value {value!r}")
+
+
+def _plain_texts(texts) -> bool:
+    """Whether every text needs nothing but its characters: none to escape or drop (``_SPECIAL``),
+    no space at either end, none empty — the texts joined by ``_SEPARATOR`` searched once."""
+    joined = f"{_SEPARATOR}{_SEPARATOR.join(texts)}{_SEPARATOR}"
+    return joined.isprintable() and not any(mark in joined for mark in _PLAIN_MARKS)
+
+
+@lru_cache(maxsize=64)
+def _row_maker(layout: tuple[str, ...]) -> Callable:
+    """A function of (row numbers, columns, pieces) giving each row as one f-string; ``layout``
+    per column: "s" its values go between its pieces as they are, "!r" as ``repr``, "" its cells
+    are made already. ``pieces``: the row's open tag, its ``">``, its close tag, then (start,
+    middle, end) of each column given by its values. The source holds only names, never text."""
+    names = [f"v{i}" for i in range(len(layout))]
+    given = [i for i, kind in enumerate(layout) if kind]
+    row = "".join(f"{{a{i}}}{{n}}{{b{i}}}{{v{i}{kind if kind != 's' else ''}}}{{e{i}}}" if kind else f"{{v{i}}}"
+                  for i, kind in enumerate(layout))
+    unpack = "".join(f", a{i}, b{i}, e{i}" for i in given)
+    source = (f"def make(numbers, columns, pieces):\n"
+              f"    o, q, z{unpack} = pieces\n"
+              f"    return [f\"{{o}}{{n}}{{q}}{row}{{z}}\" for n, {', '.join(names)} in zip(numbers, *columns)]\n")
+    scope: dict = {}
+    exec(compile(source, "<xlsxstream row maker>", "exec"), scope)  # noqa: S102 - names only, see above
+    return scope["make"]
 
 
 def _dimension(head: bytes, last_row: int, width: int) -> bytes:
