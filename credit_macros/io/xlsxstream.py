@@ -323,7 +323,7 @@ class RowWriter:
         out = []
         add = out.append
         c = 0
-        for value in values:  # the common cells inline; anything else as ``_row_kept`` writes it
+        for value in values:  # the common cells inline, any other as ``_cell`` writes it
             c += 1
             kind = value.__class__
             if kind is str:
@@ -384,8 +384,8 @@ class RowWriter:
                 shape = (plain, end, "!r")
             elif kinds == {dt.datetime}:  # often one object in many rows (a file's 收到时间): each made once
                 made = {id(v): v for v in column if v is not None}
-                made = {key: f"{start}{{}}{self._time_middle(c, v)}{serial(v)}{end}" for key, v in made.items()}
-                column = ["" if v is None else made[id(v)].format(n) for n, v in zip(numbers, column)]
+                made = {key: f"{self._time_middle(c, v)}{serial(v)}{end}" for key, v in made.items()}
+                column = ["" if v is None else f"{start}{n}{made[id(v)]}" for n, v in zip(numbers, column)]
             else:
                 cell = self._cell
                 column = ["" if v is None else cell(c, n, v, None) for n, v in zip(numbers, column)]
