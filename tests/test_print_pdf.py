@@ -175,6 +175,31 @@ def test_master_prints_every_collected_row(printed):
     assert missing == {}
 
 
+def test_collected_rows_are_as_tall_as_their_wrapped_text(printed):
+    """collect streams rows into the master without Excel to lay them out: a row whose text wraps
+    in a narrow column (a long 检查内容, a company name) is written as tall as its lines (15 pt a
+    line), else LibreOffice and WPS print the lines over the next row; every data cell starts at
+    the top of its row, level with the wrapped ones."""
+    from credit_macros.build.styles import text_width
+
+    wb = openpyxl.load_workbook(printed["master"].source)
+    short, tall = [], 0
+    for template in catalogue.templates():
+        ws = wb[template.sheet]
+        for r in range(template.header_rows + 1, ws.max_row + 1):
+            lines = 1
+            for c in range(1, len(template.columns) + 1):
+                cell, dims = ws.cell(r, c), ws.column_dimensions[openpyxl.utils.get_column_letter(c)]
+                if isinstance(cell.value, str) and dims.alignment.wrap_text:
+                    lines = max(lines, -(-text_width(cell.value) // int(dims.width - 1)))
+            tall += lines > 1
+            if lines > 1 and (ws.row_dimensions[r].height or 15) < lines * 15:
+                short.append((template.sheet, r, lines, ws.row_dimensions[r].height))
+        assert all(ws.column_dimensions[openpyxl.utils.get_column_letter(c)].alignment.vertical == "top"
+                   for c in range(1, len(template.columns) + 1)), template.sheet
+    assert tall > 20 and short == []
+
+
 def test_code_cells_fit_their_columns(printed):
     """No 统一社会信用代码 / 身份证号 / 电话 of the demo is wider than its column in Carlito 11 (the
     font LibreOffice uses for Calibri): each shows whole on one line. The same widths hold a

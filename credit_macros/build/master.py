@@ -110,6 +110,7 @@ def add_provenance(ws, template: catalogue.Template, config) -> None:
             ws.merge_cells(start_row=top, start_column=c, end_row=last, end_column=c)
         dims = ws.column_dimensions[get_column_letter(c)]
         dims.width = styles.header_width(name, minimum=18)
+        dims.alignment = styles.TOP
         dims.number_format = styles.DATETIME_FORMAT if name == "收到时间" else styles.TEXT_FORMAT
     ws.auto_filter.ref = f"A{last}:{get_column_letter(first + len(PROVENANCE) - 1)}{last}"
 

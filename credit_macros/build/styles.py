@@ -18,6 +18,7 @@ HEADER_FONT = Font(name="宋体", bold=True, size=11)
 TITLE_FONT = Font(name="宋体", bold=True, size=14)
 BODY_FONT = Font(name="宋体", size=11)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")  # a row's one-line cells beside wrapped ones start level with them
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"

@@ -123,8 +123,7 @@ def write_template_sheet(ws, template: Template, config, lists: ListSheet, unit:
         ws.add_data_validation(dv)
         dims = ws.column_dimensions[letter]
         dims.width = styles.column_width(column, values)
-        if column.type in styles.WRAPPED_TYPES:
-            dims.alignment = styles.WRAP_TOP
+        dims.alignment = styles.WRAP_TOP if column.type in styles.WRAPPED_TYPES else styles.TOP
         if column.text:
             dims.number_format = styles.TEXT_FORMAT
         elif column.type == "date":

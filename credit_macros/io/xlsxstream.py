@@ -184,6 +184,8 @@ class Styles:
             self.formats.append(number)
             if len(xf) == 0 and all(xf.get(a, "0") == "0" for a in ("fontId", "fillId", "borderId")):
                 self.plain.setdefault(number, i)
+        self.wrapped = {i for i, xf in enumerate(xfs if xfs is not None else ())
+                        if (a := xf.find(_MAIN + "alignment")) is not None and a.get("wrapText") in ("1", "true")}
         self._added: dict[str, int] = {}
         self._dates: dict[int, bool] = {}
 
@@ -260,6 +262,48 @@ def column_styles(head: bytes) -> dict[int, int]:
             for c in range(int(attrs[b"min"]), min(int(attrs[b"max"]), 16384) + 1):
                 styles[c] = int(attrs[b"style"])
     return styles
+
+
+def wrapped_widths(head: bytes, styles: Styles) -> dict[int, float]:
+    """1-based column → width (in digit widths) of the columns whose format wraps text, from the
+    ``<cols>`` of a worksheet's XML head.
+
+    >>> s = Styles(b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2">'
+    ...            b'<xf numFmtId="0"/><xf numFmtId="0"><alignment wrapText="1"/></xf></cellXfs></styleSheet>')
+    >>> wrapped_widths(b'<cols><col min="1" max="2" style="1" width="18"/><col min="3" max="3" width="5"/></cols>', s)
+    {1: 18.0, 2: 18.0}
+    """
+    widths = {}
+    for m in _COL.finditer(head):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        if int(attrs.get(b"style", b"0")) in styles.wrapped and b"width" in attrs:
+            for c in range(int(attrs[b"min"]), min(int(attrs[b"max"]), 16384) + 1):
+                widths[c] = float(attrs[b"width"])
+    return widths
+
+
+def row_heights(rows: list[list], first: int, widths: dict[int, float]) -> dict[int, int]:
+    """Row number → height in points of the rows whose text wraps onto more than one line in the
+    columns of ``widths`` (15 points a line of 11-point text, as Excel shows it): LibreOffice and
+    WPS keep a row written without a height one line tall, so wrapped text would print over the
+    next row. A CJK character counts two digit widths (three bytes in UTF-8, one character).
+
+    >>> row_heights([["短", "沣西新城某某科技有限公司的一项很长的检查内容"], ["a", "x\\ny\\nz"]], 5, {2: 18})
+    {5: 48, 6: 48}
+    """
+    heights = {}
+    for i, row in enumerate(rows):
+        lines = 1
+        for c, width in widths.items():
+            value = row[c - 1] if c <= len(row) else None
+            if value.__class__ is not str or (len(value) * 2 < width - 1 and "\n" not in value):
+                continue
+            per_line = max(1.0, width - 1)
+            lines = max(lines, sum(max(1, math.ceil((len(part.encode()) + len(part)) / 2 / per_line))
+                                   for part in value.split("\n")))
+        if lines > 1:
+            heights[first + i] = lines * 15 + 3
+    return heights
 
 
 class RowWriter:
@@ -506,6 +550,8 @@ def rewrite_sheet(source: BinaryIO, out: BinaryIO, edit: SheetRows, styles: Styl
     if not empty:
         buffer = _copy_rows_above(source, out, buffer, edit.start, close, where)
     styles = edit.styles or ()
+    widths = wrapped_widths(head, writer.styles)
+    open_tag = re.compile(r'<%srow r="(\d+)">' % re.escape(writer.prefix))
     for at in range(0, len(edit.rows), BATCH):
         rows = edit.rows[at: at + BATCH]
         kept = styles[at: at + BATCH]
@@ -514,6 +560,9 @@ def rewrite_sheet(source: BinaryIO, out: BinaryIO, edit: SheetRows, styles: Styl
                            for i, (r, values) in enumerate(enumerate(rows, start=edit.start + at)))
         else:
             made = writer.rows(edit.start + at, rows)
+        if tall := row_heights(rows, edit.start + at, widths):
+            made = open_tag.sub(lambda m: f'{m.group(0)[:-1]} ht="{tall[int(m.group(1))]}">' if int(m.group(1)) in tall
+                                else m.group(0), made)
         out.write(made.encode("utf-8"))
     out.write(close)
     out.write(buffer)
