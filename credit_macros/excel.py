@@ -263,7 +263,7 @@ def follow_records(book, outcome, plan: Plan) -> int:
         if not state.removed:
             continue
         sheet, first = book.sheets[state.table.sheet], state.table.first_row
-        width = max(state.width, *(c + 1 for c in state.office.values()))
+        width = max([state.width, *(c + 1 for c in state.office.values())])
         kept = [(state.source(i), i) for i in range(state.existing, len(state.rows)) if state.alive[i]]
         for source, destination, n in _runs([(s, i) for s, i in kept if s is not None]):
             sheet.range((first + source, 1), (first + source + n - 1, width)).copy(sheet.range((first + destination, 1)))

@@ -71,7 +71,7 @@ def replay(path: Path, acts: list[dict], out: Path) -> None:
     """Excel's effect of the structural and value actions a ribbon function queued, applied to the
     workbook at ``path`` with openpyxl and saved as ``out``: what Excel would hold afterwards, so a
     test can compare it with what the file engine writes. Knows ``copyRange`` (cells, formats,
-    notes), ``rangeDelete`` with the cells below shifting up, ``setValues`` and ``clearContents``;
+    notes), ``rangeDelete`` with the cells below shifting up, ``setValues`` and ``rangeClearContents``;
     message boxes are skipped, any other action fails the test (teach it here first)."""
     wb = openpyxl.load_workbook(path)
     for act in acts:
@@ -94,7 +94,7 @@ def replay(path: Path, acts: list[dict], out: Path) -> None:
             for r, line in enumerate(act["values"]):
                 for c, value in enumerate(line):
                     ws.cell(row + r, column + c).value = None if value == "" else value
-        elif act["func"] == "clearContents":
+        elif act["func"] == "rangeClearContents":
             for r in range(row, row + rows):
                 for c in range(column, column + columns):
                     ws.cell(r, c).value = None

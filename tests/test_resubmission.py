@@ -202,3 +202,29 @@ def test_marks_follow_two_versions_sent_in_one_batch(office):
     ws = openpyxl.load_workbook(master)["水费"]
     assert [[ws.cell(2, c).value for c in range(1, 8)]] == versions[1] and ws.cell(3, 3).value is None
     assert ws["C2"].fill.fgColor.rgb == YELLOW and ws["L2"].value == "待核"
+
+
+def test_ribbon_resubmission_of_rows_the_office_left_alone(office, tmp_path):
+    """No column of the office's beside the template (the ribbon used to stop with an error here):
+    the two old rows go to 历史版本 and are deleted, the one new row is written at row 2, as the CLI does."""
+    folder, config = office
+    first = rows_for(BUILD, "水费", 2, seed=16)
+    collect_json(folder, send(folder, config, "1.eml", first, dt.datetime(2026, 2, 1, 9)))
+    second = rows_for(BUILD, "水费", 1, seed=17)
+    (folder / "收件箱").mkdir()
+    mail_file = send(folder, config, "2.eml", second, dt.datetime(2026, 2, 2, 9))
+    shutil.copy(mail_file, folder / "收件箱" / "2.eml")
+    before = tmp_path / "before.xlsx"
+    shutil.copy(folder / MASTER_NAME, before)
+    wb = remote.book(folder / MASTER_NAME, saved=True)
+    excel.collect_in(wb)
+    acts = remote.actions(wb)
+    assert [(a["func"], a["start_row"] + 1, a["row_count"], a["column_count"]) for a in acts
+            if a["func"] in ("copyRange", "rangeDelete")] == [
+        ("copyRange", 2, 2, 7),  # the two records the unit no longer sends, A–G, to their 历史版本 rows
+        ("rangeDelete", 2, 2, 11)]  # A–K: the 7 template columns and the 4 of provenance
+    remote.replay(before, acts, tmp_path / "ribbon.xlsx")
+    collect_json(folder, mail_file)
+    ribbon, cli = (openpyxl.load_workbook(p)["水费"] for p in (tmp_path / "ribbon.xlsx", folder / MASTER_NAME))
+    assert [[c.value for c in row[:3]] for row in ribbon.iter_rows(min_row=2, max_row=3)] == [
+        [c.value for c in row[:3]] for row in cli.iter_rows(min_row=2, max_row=3)] == [second[0][:3], [None] * 3]
