@@ -24,7 +24,7 @@ setup(
         "filelock>=3.12",
     ],
     extras_require={
-        "test": ["pytest>=7", "aiosmtpd>=1.4", "oletools>=0.60", "pandas>=2.0", "msoffcrypto-tool>=5.0", "lxml>=4.9", "xmlschema>=3.0", "XlsxWriter>=3.0"],
+        "test": ["pytest>=7", "aiosmtpd>=1.4", "oletools>=0.60", "pandas>=2.0", "msoffcrypto-tool>=5.0", "lxml>=4.9", "xmlschema>=3.0", "XlsxWriter>=3.0", "pytest-xdist>=3.2"],
         "bench": ["frictionless>=5.0"],  # benchmarks/bench_check.py compares against frictionless-py
     },
     entry_points={"console_scripts": ["credit-macros=credit_macros.cli:main"]},

@@ -13,14 +13,15 @@ def _style(cell) -> tuple:
 
 
 def cell_map(ws, styles: bool = True) -> dict[str, tuple]:
-    out = {}
+    out, seen = {}, {}  # seen: a cell's style ids (one entry per distinct style) → its rendered style
     for row in ws.iter_rows():
         for cell in row:
             if cell.value is None and not cell.has_style and cell.comment is None:
                 continue
+            ids = tuple(cell._style)
             out[cell.coordinate] = (
                 cell.value,
-                _style(cell) if styles else None,
+                (seen[ids] if ids in seen else seen.setdefault(ids, _style(cell))) if styles else None,
                 cell.comment.text if cell.comment else None,
                 cell.hyperlink.location if cell.hyperlink else None,
             )

@@ -9,10 +9,13 @@ import openpyxl
 import pytest
 import runcli
 from fingerprint import diff, fingerprint
+from openpyxl.utils import get_column_letter
 
+from credit_macros import deadlines, tasks
 from credit_macros.build import ledger_sheet, task_status
 from credit_macros.build.master import MASTER_NAME, write_build
 from credit_macros.catalogue.sheets import CALENDAR_SHEET, KEY_TASK_SHEET, LEDGER_SHEET
+from credit_macros.catalogue.tasks import key_tasks
 from credit_macros.cli import main
 from credit_macros.config import load_config
 from credit_macros.io import cached
@@ -21,6 +24,7 @@ from credit_macros.submissions import STATUS_SHEET, status_grid, submission_rows
 from credit_macros.workdays import Calendar
 
 CONFIG = load_config()
+CALENDAR = Calendar.from_config(CONFIG)
 TASKS, LEDGER = KEY_TASK_SHEET, LEDGER_SHEET
 
 
@@ -52,14 +56,22 @@ def sheet_values(ws):
     return {c.coordinate: c.value for row in ws.iter_rows() for c in row}
 
 
+def cached_rows(path, sheet, max_col=None):
+    """One sheet's cached values, row by row; a read-only load parses only that sheet."""
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return list(wb[sheet].iter_rows(max_col=max_col, values_only=True))
+    finally:
+        wb.close()
+
+
 def cached_cells(path, sheet):
-    return sheet_values(openpyxl.load_workbook(path, data_only=True)[sheet])
+    return {f"{get_column_letter(c)}{r}": v
+            for r, row in enumerate(cached_rows(path, sheet), start=1) for c, v in enumerate(row, start=1)}
 
 
-def task_row(path, task_id, data_only=True):
-    ws = openpyxl.load_workbook(path, data_only=data_only)[TASKS]
-    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 1).value == task_id)
-    return [ws.cell(row, c).value for c in range(7, 11)]
+def task_row(path, task_id):
+    return list(next(row for row in cached_rows(path, TASKS, max_col=10)[2:] if row[0] == task_id)[6:10])
 
 
 def fill_ledger(path, rows):
@@ -80,41 +92,70 @@ def without(fp, cells, rows_of: str | None = None):
             for k, v in fp.items()}
 
 
-# ----------------------------------------------------------------------------- exact results
-def test_national_day_rolls_the_monthly_report(master):
+# ----------------------------------------------------------------------------- the rules, in the core
+# What status writes into each task row (周期, 本期期限, 状态) is decided by ``tasks.task_period`` and
+# ``tasks.task_status``; the rules are checked there, in milliseconds, and one status run per behaviour
+# below checks that the file carries the core's results.
+TASKS_BY_ID = {task.id: task for task in key_tasks()}
+
+
+def core_task_row(task_id, as_of, ticked=False):
+    """[周期, 本期期限, 状态] of a task as of a date, as the core decides them."""
+    period = tasks.task_period(TASKS_BY_ID[task_id], as_of, CALENDAR, CONFIG)
+    return [period.cycle, period.due, tasks.task_status(period, ticked, as_of, CALENDAR, CONFIG)]
+
+
+@pytest.mark.parametrize("as_of, task_id, ticked, expected", [
+    # September's data is due 2 October, a holiday: rolled to Thursday 8 October, one working day away
+    ("2026-10-01", "1-1-1", False, ["每月", dt.date(2026, 10, 8), "临近"]),
+    ("2026-10-01", "1-6-1", False, ["每季", dt.date(2026, 12, 31), "未到期"]),
+    ("2026-10-01", "1-8-2", False, ["一次性", dt.date(2023, 11, 30), "逾期"]),
+    ("2026-10-01", "1-1-2", False, ["事项", None, "未到期"]),
+    ("2026-10-01", "1-8-1", False, ["持续", None, "未到期"]),
+    ("2026-10-01", "4-3-1", False, ["每年", dt.date(2027, 6, 30), "未到期"]),
+    ("2026-10-09", "1-1-1", False, ["每月", dt.date(2026, 11, 2), "未到期"]),  # October's data, due Monday 2 November
+    # one-off dates before a recurring rule: 1-4-1's 2023/12/31 comes before January's report (due 2024-01-02)
+    ("2023-12-20", "1-4-1", False, ["一次性", dt.date(2023, 12, 31), "未到期"]),
+    ("2023-12-28", "1-4-1", False, ["一次性", dt.date(2023, 12, 31), "临近"]),
+    ("2024-01-01", "1-4-1", False, ["每月", dt.date(2024, 1, 2), "临近"]),
+    # 4-2-1: two one-off dates, the next one counts; then the last stays overdue
+    ("2023-07-15", "4-2-1", False, ["一次性", dt.date(2023, 8, 31), "未到期"]),
+    ("2024-07-15", "4-2-1", False, ["一次性", dt.date(2023, 8, 31), "逾期"]),
+    # December's data due 2 January 2027 (Saturday) → Monday 4 January, 2027 not yet announced
+    ("2026-12-31", "1-1-1", False, ["每月", dt.date(2027, 1, 4), "临近（暂定）"]),
+    ("2026-10-01", "1-8-2", True, ["一次性", dt.date(2023, 11, 30), "已完成"]),  # ticked: this period done
+])
+def test_task_period_and_status(as_of, task_id, ticked, expected):
+    assert core_task_row(task_id, dt.date.fromisoformat(as_of), ticked) == expected
+
+
+@pytest.mark.parametrize("kind, start, done, as_of, expected", [
+    ("双公示", dt.date(2026, 9, 28), False, "2026-10-12", (dt.date(2026, 10, 13), "临近")),  # 7 working days
+    ("双公示", dt.date(2026, 9, 28), False, "2026-10-14", (dt.date(2026, 10, 13), "逾期")),
+    ("异议核实", dt.date(2026, 10, 9), True, "2026-10-12", (dt.date(2026, 10, 12), "已完成")),  # Saturday 10 October works
+    ("信用承诺上传", dt.date(2026, 12, 18), False, "2026-10-12", (dt.date(2027, 1, 18), "未到期（暂定）")),  # into 2027
+])
+def test_event_due_and_status(kind, start, done, as_of, expected):
+    due, provisional = deadlines.event_due(kind, start, CALENDAR, CONFIG)
+    assert (due, deadlines.row_status(due, provisional, done, dt.date.fromisoformat(as_of), CALENDAR, CONFIG)) == expected
+
+
+# ----------------------------------------------------------------------------- the file carries them
+def test_status_writes_the_task_rows(master):
     out = status(master, "2026-10-01")
     assert "已更新" in out and "基准日期 2026-10-01" in out
-    # September's data is due 2 October, a holiday: rolled to Thursday 8 October, one working day away
+    for task_id in ("1-1-1", "1-6-1", "1-8-2", "1-1-2", "1-8-1", "4-3-1"):
+        cycle, due, state = core_task_row(task_id, dt.date(2026, 10, 1))
+        assert task_row(master, task_id) == [cycle, due and dt.datetime.combine(due, dt.time()), None, state], task_id
     assert task_row(master, "1-1-1") == ["每月", dt.datetime(2026, 10, 8), None, "临近"]
-    assert task_row(master, "1-6-1") == ["每季", dt.datetime(2026, 12, 31), None, "未到期"]
-    assert task_row(master, "1-8-2") == ["一次性", dt.datetime(2023, 11, 30), None, "逾期"]
-    assert task_row(master, "1-1-2") == ["事项", None, None, "未到期"]
-    assert task_row(master, "1-8-1") == ["持续", None, None, "未到期"]
-    assert task_row(master, "4-3-1") == ["每年", dt.datetime(2027, 6, 30), None, "未到期"]
-    status(master, "2026-10-09")  # from 9 October: October's data, due Monday 2 November
-    assert task_row(master, "1-1-1") == ["每月", dt.datetime(2026, 11, 2), None, "未到期"]
     ws = openpyxl.load_workbook(master)[TASKS]
-    assert ws["B1"].value == dt.datetime(2026, 10, 9) and ws["D1"].value == '=IF(B1="",TODAY(),INT(B1))'
+    assert ws["B1"].value == dt.datetime(2026, 10, 1) and ws["D1"].value == '=IF(B1="",TODAY(),INT(B1))'
     assert ws["G4"].value == "事项" and ws["G4"].hyperlink.location == "'事项台账'!A1"
 
 
-def test_one_off_dates_before_a_recurring_rule(master):
-    status(master, "2023-12-20")  # 1-4-1: 2023/12/31 comes before January's report (due 2024-01-02)
-    assert task_row(master, "1-4-1") == ["一次性", dt.datetime(2023, 12, 31), None, "未到期"]
-    status(master, "2023-12-28")
-    assert task_row(master, "1-4-1") == ["一次性", dt.datetime(2023, 12, 31), None, "临近"]
-    status(master, "2024-01-01")
-    assert task_row(master, "1-4-1") == ["每月", dt.datetime(2024, 1, 2), None, "临近"]
-    status(master, "2023-07-15")  # 4-2-1: two one-off dates, the next one counts; then the last stays overdue
-    assert task_row(master, "4-2-1") == ["一次性", dt.datetime(2023, 8, 31), None, "未到期"]
-    status(master, "2024-07-15")
-    assert task_row(master, "4-2-1") == ["一次性", dt.datetime(2023, 8, 31), None, "逾期"]
-
-
 def test_provisional_year_is_marked(master):
-    status(master, "2026-12-31")  # December's data due 2 January 2027 (Saturday) → Monday 4 January, 2027 not yet announced
+    out = status(master, "2026-12-31")
     assert task_row(master, "1-1-1") == ["每月", dt.datetime(2027, 1, 4), None, "临近（暂定）"]
-    code, out, _ = run("status", str(master), "--as-of", "2026-12-31")
     assert "（暂定）" in out and "[calendar.years.YYYY]" in out
 
 
@@ -142,8 +183,6 @@ def test_event_ledger(master):
     assert [values[f"{c}4"] for c in "FG"] == [dt.datetime(2026, 10, 12), "已完成"]  # 10 October (Saturday) is a working day
     assert [values[f"{c}5"] for c in "FG"] == [dt.datetime(2027, 1, 18), "未到期（暂定）"]
     assert [values[f"{c}6"] for c in "FG"] == [None, None]  # cached as empty text
-    status(master, "2026-10-14")
-    assert cached_cells(master, LEDGER)["G3"] == "逾期"
 
 
 def test_ledger_formulas_follow_the_rows_staff_use(master):
