@@ -44,9 +44,8 @@ def _book(path):
     return path
 
 
-def _values(path) -> dict:
-    """Every template sheet's template-column values (what the clerk typed)."""
-    wb = openpyxl.load_workbook(path)
+def _values(wb) -> dict:
+    """Every template sheet's template-column values (what the clerk typed) in a loaded workbook."""
     out = {}
     for key in unit_templates(UNIT):
         template = catalogue.template(key)
@@ -55,9 +54,10 @@ def _values(path) -> dict:
     return out
 
 
-def _layer(path, first=2, rows=live_check.UNIT_ROWS) -> list[list[str]]:
-    """行政裁决's layer formulas, row by row, each as its own text (openpyxl expands shared ones)."""
-    ws = openpyxl.load_workbook(path)[RULING.sheet]
+def _layer(wb, first=2, rows=live_check.UNIT_ROWS) -> list[list[str]]:
+    """行政裁决's layer formulas in a loaded workbook, row by row, each as its own text (openpyxl
+    expands shared ones)."""
+    ws = wb[RULING.sheet]
     count = next(i for i in range(WIDTH + 1, ws.max_column + 2) if ws.cell(first, i).value is None) - WIDTH - 1
     return [[ws.cell(r, WIDTH + 1 + i).value for i in range(count)] for r in range(first, first + rows)]
 
@@ -66,7 +66,7 @@ def _built_layer(tmp_path, first, rows) -> list[list[str]]:
     """The builder's own formulas for sheet rows ``first`` … (a book built with the layer that deep)."""
     path = tmp_path / "reference.xlsx"
     build_unit_book(UNIT, PERIOD, CONFIG, live_rows=first + rows).save(path)
-    return _layer(path, first, rows)
+    return _layer(openpyxl.load_workbook(path), first, rows)
 
 
 def _check(path, *extra):
@@ -83,7 +83,8 @@ def test_check_sees_only_the_clerks_problems(tmp_path):
 @needs_soffice
 def test_in_place_and_clear_keep_values_layer_and_protection(tmp_path):
     book = _book(tmp_path / unit_book_name(UNIT, PERIOD))
-    typed, layer = _values(book), _layer(book)
+    wb = openpyxl.load_workbook(book)
+    typed, layer = _values(wb), _layer(wb)
     assert layer == _built_layer(tmp_path, 2, live_check.UNIT_ROWS)
     code, findings, err = _check(book, "--in-place")
     assert code == 1 and len(findings) == 2, err
@@ -92,7 +93,7 @@ def test_in_place_and_clear_keep_values_layer_and_protection(tmp_path):
     noted = [c.coordinate for ws_ in wb.worksheets for row in ws_.iter_rows() for c in row if c.comment]
     assert noted == [BAD_CELL, "P4"]  # the clerk's cells carry the notes, never 本行问题 or a helper cell
     assert ws.protection.sheet and ws["A1"].protection.locked and ws.cell(1, WIDTH + 1).value == LIVE_COLUMN
-    assert (_values(book), _layer(book)) == (typed, layer)
+    assert (_values(wb), _layer(wb)) == (typed, layer)
     recalculated = openpyxl.load_workbook(convert(book, "xlsx", tmp_path / "lo"), data_only=True)[RULING.sheet]
     assert [recalculated.cell(r, WIDTH + 1).value for r in (2, 3, 4, 5)] == [
         None, f"「裁决机关代码」：校验位错误，应为 {CODE[-1]}；", "「数据来源单位代码」（提醒）：含全角字符、空格或换行，请改为半角并删除空格；", None]
@@ -100,7 +101,7 @@ def test_in_place_and_clear_keep_values_layer_and_protection(tmp_path):
     wb = openpyxl.load_workbook(book)
     assert not set(OWN_SHEETS) & set(wb.sheetnames)
     assert wb[RULING.sheet].protection.sheet and wb[RULING.sheet]["A1"].protection.locked
-    assert (_values(book), _layer(book)) == (typed, layer)
+    assert (_values(wb), _layer(wb)) == (typed, layer)
 
 
 @needs_soffice
@@ -150,8 +151,9 @@ def test_layer_survives_inserted_rows_and_a_pasted_block(tmp_path):
     for r, row in enumerate(other.iter_rows(values_only=True), start=20):
         put_row(ws, r, list(row))
     wb.save(book)
-    assert _layer(book, 5, live_check.UNIT_ROWS - 3) == _built_layer(tmp_path, 5, live_check.UNIT_ROWS - 3)
-    assert all(v is None for r in (3, 4) for v in _layer(book, r, 1)[0])
+    wb = openpyxl.load_workbook(book)
+    assert _layer(wb, 5, live_check.UNIT_ROWS - 3) == _built_layer(tmp_path, 5, live_check.UNIT_ROWS - 3)
+    assert all(v is None for r in (3, 4) for v in _layer(wb, r, 1)[0])
     recalculated = openpyxl.load_workbook(convert(book, "xlsx", tmp_path / "lo"), data_only=True)[RULING.sheet]
     problems = {r: recalculated.cell(r, WIDTH + 1).value for r in range(2, 24)}
     assert {r: p for r, p in problems.items() if p} == {
