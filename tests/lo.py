@@ -1,7 +1,8 @@
 """LibreOffice headless, the real spreadsheet engine available on Linux.
 
 ``convert(src, fmt, outdir)`` opens ``src`` in LibreOffice Calc and saves it as ``fmt``
-(xlsx, xls, csv, pdf …), which recalculates every formula on load. Each call uses a private
+(xlsx, xls, csv, pdf …), which recalculates every formula on load; ``convert_many`` does the
+same for several files in one start of LibreOffice. Each call uses a private
 user profile so parallel runs do not fight over the profile lock.
 """
 
@@ -19,14 +20,22 @@ needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice
 
 
 def convert(src: Path, fmt: str, outdir: Path, timeout: int = 180) -> Path:
+    return convert_many([src], fmt, outdir, timeout)[0]
+
+
+def convert_many(sources: list[Path], fmt: str, outdir: Path, timeout: int = 180) -> list[Path]:
+    """``convert`` for several files in one LibreOffice start (their names must differ in stem:
+    each is saved as ``outdir/stem.fmt``)."""
+    targets = [outdir / (Path(src).stem + "." + fmt.split(":")[0]) for src in sources]
+    assert len(set(targets)) == len(targets), f"two sources would both be saved as the same file: {targets}"
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         result = subprocess.run(
             [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", fmt, "--outdir", str(outdir), str(src)],
-            capture_output=True, text=True, timeout=timeout,
+             "--convert-to", fmt, "--outdir", str(outdir), *map(str, sources)],
+            capture_output=True, text=True, timeout=timeout * len(sources),
         )
-    target = outdir / (Path(src).stem + "." + fmt.split(":")[0])
-    if result.returncode != 0 or not target.exists():
-        raise AssertionError(f"LibreOffice failed on {src}: rc={result.returncode}\n{result.stdout}\n{result.stderr}")
-    return target
+    missing = [src for src, target in zip(sources, targets) if not target.exists()]
+    if result.returncode != 0 or missing:
+        raise AssertionError(f"LibreOffice failed on {missing or sources}: rc={result.returncode}\n{result.stdout}\n{result.stderr}")
+    return targets

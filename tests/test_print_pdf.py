@@ -20,7 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from fontmetrics import column_pixels, font_file, text_pixels
-from lo import convert, needs_soffice
+from lo import convert_many, needs_soffice
 from runcli import DEFAULT_CONFIG, run
 
 from credit_macros import catalogue
@@ -51,9 +51,8 @@ def _squeeze(text: str) -> str:
 class Printed:
     """A file rendered to PDF: its pages' text (``pdftotext -layout``) and each page's sheet."""
 
-    def __init__(self, source: Path, outdir: Path, artefacts: Path, label: str):
-        self.source = source
-        self.pdf = convert(source, "pdf", outdir)
+    def __init__(self, source: Path, pdf: Path, artefacts: Path, label: str):
+        self.source, self.pdf = source, pdf
         text = subprocess.run(["pdftotext", "-layout", str(self.pdf), "-"], capture_output=True, text=True, check=True).stdout
         self.pages = text.split("\f")[:-1]
         # content order: the lines of a wrapped cell stay together (in -layout they interleave with
@@ -74,6 +73,18 @@ class Printed:
     def sheet_texts(self, sheet: str) -> list[str]:
         """``cells`` of the pages of ``sheet``."""
         return [text for name, text in zip(self.sheets(), self.cells) if name == sheet]
+
+
+def print_all(sources: dict[str, Path], outdir: Path, artefacts: Path) -> dict[str, Printed]:
+    """Each source rendered to PDF, all in one LibreOffice start: copied first under its label
+    (the 通报 .xlsx and .docx share a name), then converted."""
+    labels = {name: name.replace(" ", "_") for name in sources}
+    copies = {name: outdir / "in" / f"{labels[name]}{path.suffix}" for name, path in sources.items()}
+    for name, copy in copies.items():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(sources[name], copy)
+    pdfs = convert_many(list(copies.values()), "pdf", outdir / "pdf")
+    return {name: Printed(sources[name], pdf, artefacts, labels[name]) for name, pdf in zip(sources, pdfs)}
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +114,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def printed(files, tmp_path_factory, artefacts) -> dict[str, Printed]:
-    outdir = tmp_path_factory.mktemp("pdf")
-    return {name: Printed(path, outdir / name.replace(" ", "_"), artefacts, name.replace(" ", "_")) for name, path in files.items()}
+    return print_all(files, tmp_path_factory.mktemp("pdf"), artefacts)
 
 
 def test_page_one_of_each_file_is_kept_as_png(printed):
@@ -270,8 +280,10 @@ def test_wide_paper_a3_for_the_wide_templates(tmp_path, artefacts):
     config.write_text(Path(DEFAULT_CONFIG).read_text("utf-8").replace('wide_paper = "A4"', 'wide_paper = "A3"'), "utf-8")
     assert run("--config", config, "build", "--out", tmp_path / "build" / MASTER_NAME)[0] == 0
     a3, a4 = (842, 1191), (595, 842)  # points, short side first
-    for key, paper in (("行政强制", a3), ("行政裁决", a3), ("水费", a4)):
-        template = catalogue.template(key)
-        item = Printed(tmp_path / "build" / "空白模板" / blank_name(template), tmp_path / "pdf" / key, artefacts, f"a3_{key}")
+    papers = {"行政强制": a3, "行政裁决": a3, "水费": a4}
+    printed = print_all({f"a3 {key}": tmp_path / "build" / "空白模板" / blank_name(catalogue.template(key)) for key in papers},
+                        tmp_path / "pdf", artefacts)
+    for key, paper in papers.items():
+        template, item = catalogue.template(key), printed[f"a3 {key}"]
         assert item.sheets() == [template.sheet, GUIDE_SHEET]
         assert [tuple(sorted(size)) for size in _page_sizes(item.pdf)] == [paper, a4], key
