@@ -48,6 +48,18 @@ def default_split(tmp_path_factory):
     return master, units, out
 
 
+@pytest.fixture(scope="session")
+def demo_month(tmp_path_factory):
+    """The folder ``demo`` plays its month into with the embedded default configuration (master,
+    inbox, outbox, 通报). Read it, do not change it: copy a file before writing to it."""
+    from runcli import DEFAULT_CONFIG, run
+
+    folder = tmp_path_factory.mktemp("demo_month") / "demo"
+    code, _out, err = run("--config", DEFAULT_CONFIG, "demo", "--out", folder)
+    assert code == 0, err
+    return folder
+
+
 # ----------------------------------------------------------------------------- shared fixtures
 # Made once per session (building a master takes seconds); tests that change a file get their own copy.
 @pytest.fixture(scope="session")

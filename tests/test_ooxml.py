@@ -30,7 +30,7 @@ assert ooxml.XSD.exists(), f"the shared OOXML schemas are missing: {ooxml.XSD}"
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory, default_split) -> dict[str, Path]:
+def outputs(tmp_path_factory, default_split, demo_month) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("ooxml")
     none = DEFAULT_CONFIG  # the embedded default configuration
     files: dict[str, Path] = {}
@@ -44,8 +44,7 @@ def outputs(tmp_path_factory, default_split) -> dict[str, Path]:
     assert unit_books
     files["split: unit book"] = unit_books[0]
 
-    demo = root / "demo"
-    assert run("--config", none, "demo", "--out", demo)[0] == 0
+    demo = demo_month
     files["demo: master after collect"] = demo / MASTER_NAME
     status = root / "status" / MASTER_NAME
     status.parent.mkdir()

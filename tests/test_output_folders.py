@@ -14,10 +14,8 @@ from runcli import run
 
 
 @pytest.fixture(scope="module")
-def master(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    assert run("demo", "--out", folder / "d")[0] == 0
-    return folder / "d" / MASTER_NAME
+def master(demo_month) -> Path:
+    return demo_month / MASTER_NAME
 
 
 @pytest.mark.parametrize("argv, made", [

@@ -96,14 +96,9 @@ def artefacts() -> Path:
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("print")
-    built = root / "build" / MASTER_NAME
-    assert run("--config", DEFAULT_CONFIG, "build", "--out", built)[0] == 0
-    units = root / "units"
-    assert run("--config", DEFAULT_CONFIG, "split", built, "--period", PERIOD, "--out", units)[0] == 0
-    demo = root / "demo"
-    assert run("--config", DEFAULT_CONFIG, "demo", "--out", demo)[0] == 0
+def files(default_split, demo_month) -> dict[str, Path]:
+    built, units, _ = default_split  # split --period 2026-01 (PERIOD)
+    demo = demo_month
     found = {f"blank {t.key}": built.parent / "空白模板" / blank_name(t) for t in catalogue.templates()}
     found["unit book"] = units / f"{unitlib.by_name(UNIT).short}_{PERIOD}_信用信息报送.xlsx"
     found["master"] = demo / MASTER_NAME
