@@ -19,9 +19,11 @@ def cell_map(ws, styles: bool = True) -> dict[str, tuple]:
             if cell.value is None and not cell.has_style and cell.comment is None:
                 continue
             ids = tuple(cell._style)
+            if styles and ids not in seen:
+                seen[ids] = _style(cell)
             out[cell.coordinate] = (
                 cell.value,
-                (seen[ids] if ids in seen else seen.setdefault(ids, _style(cell))) if styles else None,
+                seen[ids] if styles else None,
                 cell.comment.text if cell.comment else None,
                 cell.hyperlink.location if cell.hyperlink else None,
             )

@@ -80,8 +80,8 @@ def print_all(sources: dict[str, Path], outdir: Path, artefacts: Path) -> dict[s
     (the 通报 .xlsx and .docx share a name), then converted."""
     labels = {name: name.replace(" ", "_") for name in sources}
     copies = {name: outdir / "in" / f"{labels[name]}{path.suffix}" for name, path in sources.items()}
+    (outdir / "in").mkdir(parents=True, exist_ok=True)
     for name, copy in copies.items():
-        copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(sources[name], copy)
     pdfs = convert_many(list(copies.values()), "pdf", outdir / "pdf")
     return {name: Printed(sources[name], pdf, artefacts, labels[name]) for name, pdf in zip(sources, pdfs)}

@@ -70,8 +70,16 @@ def cached_cells(path, sheet):
             for r, row in enumerate(cached_rows(path, sheet), start=1) for c, v in enumerate(row, start=1)}
 
 
+def task_rows(path) -> dict[str, list]:
+    """{编号: [周期, 本期期限, 完成, 状态]} of every 重点任务 row (the first row of an 编号), from one read."""
+    rows: dict[str, list] = {}
+    for row in cached_rows(path, TASKS, max_col=10)[2:]:
+        rows.setdefault(row[0], list(row[6:10]))
+    return rows
+
+
 def task_row(path, task_id):
-    return list(next(row for row in cached_rows(path, TASKS, max_col=10)[2:] if row[0] == task_id)[6:10])
+    return task_rows(path)[task_id]
 
 
 def fill_ledger(path, rows):
@@ -144,10 +152,11 @@ def test_event_due_and_status(kind, start, done, as_of, expected):
 def test_status_writes_the_task_rows(master):
     out = status(master, "2026-10-01")
     assert "已更新" in out and "基准日期 2026-10-01" in out
+    written = task_rows(master)
     for task_id in ("1-1-1", "1-6-1", "1-8-2", "1-1-2", "1-8-1", "4-3-1"):
         cycle, due, state = core_task_row(task_id, dt.date(2026, 10, 1))
-        assert task_row(master, task_id) == [cycle, due and dt.datetime.combine(due, dt.time()), None, state], task_id
-    assert task_row(master, "1-1-1") == ["每月", dt.datetime(2026, 10, 8), None, "临近"]
+        assert written[task_id] == [cycle, due and dt.datetime.combine(due, dt.time()), None, state], task_id
+    assert written["1-1-1"] == ["每月", dt.datetime(2026, 10, 8), None, "临近"]
     ws = openpyxl.load_workbook(master)[TASKS]
     assert ws["B1"].value == dt.datetime(2026, 10, 1) and ws["D1"].value == '=IF(B1="",TODAY(),INT(B1))'
     assert ws["G4"].value == "事项" and ws["G4"].hyperlink.location == "'事项台账'!A1"
