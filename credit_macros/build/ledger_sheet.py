@@ -95,10 +95,9 @@ def install(wb, config, index: int):
     for row in range(FIRST_ROW, last + 1):
         for letter, formula in _formulas(row, config).items():
             ws[f"{letter}{row}"] = formula
-        for c in range(1, len(COLUMNS) + 1):
-            ws.cell(row, c).border = styles.BORDER
         for letter in (START, DONE, DUE):
             ws[f"{letter}{row}"].number_format = styles.DATE_FORMAT
+    styles.border_all(cell for row in ws.iter_rows(FIRST_ROW, last, 1, len(COLUMNS)) for cell in row)
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{REMARK}{last}"
     cs.replace_validations(ws, validations)

@@ -61,11 +61,10 @@ def live_column(ws, header_row: int) -> int | None:
 
 
 def last_typed_row(ws) -> int:
-    """The last row holding a value that is not a formula."""
-    for row in range(ws.max_row, 0, -1):
-        if any(cell.value not in (None, "") and cell.data_type != "f" for cell in ws[row]):
-            return row
-    return 0
+    """The last row holding a value that is not a formula (one pass over the cells: ``ws[row]``
+    would measure the sheet's width again for every row)."""
+    return max((cell.row for row in ws.iter_rows() for cell in row
+                if cell.value not in (None, "") and cell.data_type != "f"), default=0)
 
 
 def formulas_below(ws, row: int) -> bool:
@@ -139,8 +138,8 @@ def setup_page(ws, config) -> None:
     if live:
         last_column = live - 1
         ws.print_area = f"A1:{get_column_letter(last_column)}{ws.max_row}"
-    elif header and (formulas_below(ws, last_typed_row(ws)) or ws.print_area):  # set before: kept current
-        ws.print_area = f"A1:{get_column_letter(last_column)}{max(header, last_typed_row(ws))}"
+    elif header and (formulas_below(ws, typed := last_typed_row(ws)) or ws.print_area):  # set before: kept current
+        ws.print_area = f"A1:{get_column_letter(last_column)}{max(header, typed)}"
     setup = ws.page_setup
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if header:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -34,6 +35,20 @@ def style_header(cell, rgb: str) -> None:
     cell.fill = fill(rgb)
     cell.alignment = CENTER
     cell.border = BORDER
+
+
+def border_all(cells, border: Border = BORDER) -> None:
+    """``cell.border = border`` on every cell, the border's place in the workbook's list looked up
+    once: openpyxl hashes and compares the whole Border again for each cell it is set on."""
+    first = None
+    for cell in cells:
+        if first is None:
+            cell.border = border
+            first = cell._style.borderId
+        else:
+            if cell._style is None:  # a cell never styled (as openpyxl's own setter does)
+                cell._style = StyleArray()
+            cell._style.borderId = first
 
 
 def text_width(text: str) -> int:
