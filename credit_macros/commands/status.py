@@ -8,8 +8,10 @@ values. Nothing else in the workbook changes; running it twice gives the same wo
 for byte (a status that changes nothing does not write at all). The previous file is kept as
 ``name.bak.xlsx``.
 
-Cost follows the sheets status owns, not the master: only the tracked sheets (``TRACKED``) are
-loaded with openpyxl, from a copy of the package whose other sheets are left empty; the writes
+Cost follows the sheets status owns, not the master: only the deadline sheets (``TRACKED``) are
+loaded with openpyxl, from a copy of the package whose other sheets are left empty (报送情况 and
+收文记录 keep their header row there; their rows are read with calamine, as ``collect`` reads
+them, and only the plan writes to them); the writes
 are the core's plan (``plans.status_plan``: 报送情况 and the 基准日期 cells, the same plan the
 ribbon's 刷新期限与状态 applies) plus the formulas' cached values, written by the streaming file
 engine (``xlsxstream.apply``), which copies every other part — the template sheets, 退回修改,
@@ -46,7 +48,8 @@ from credit_macros.safeio import atomic_write, exclusive, refuse_if_locked, rest
 from credit_macros.submissions import counts
 from credit_macros.workdays import Calendar
 
-TRACKED = (KEY_TASK_SHEET, LEDGER_SHEET, CALENDAR_SHEET, STATUS_SHEET, RECEIPTS_SHEET)
+TRACKED = (KEY_TASK_SHEET, LEDGER_SHEET, CALENDAR_SHEET)  # loaded whole with openpyxl
+READ = (RECEIPTS_SHEET, STATUS_SHEET)  # read with calamine; their header row loaded with openpyxl
 _SAVED_ANEW = "docProps/core.xml"  # openpyxl stamps the time of each save
 
 NAME = "status"
@@ -65,9 +68,10 @@ def _broken(path: Path, exc: Exception) -> UserError:
                      detail=str(exc))
 
 
-def _open(path: Path) -> tuple[dict[str, int], object]:
+def _open(path: Path) -> tuple[dict[str, int], object, dict[str, list[list]]]:
     """(sheet name → last row, for every sheet; an openpyxl workbook holding the ``TRACKED`` sheets,
-    the others left empty), refusing what is not a readable master."""
+    the ``READ`` ones with their header row only and the others empty; the grids of the ``READ``
+    sheets the workbook has), refusing what is not a readable master."""
     if not path.exists():
         raise UserError(f"文件 {path} 不存在，请检查路径。")
     kind, problem = classify(path)
@@ -87,9 +91,10 @@ def _open(path: Path) -> tuple[dict[str, int], object]:
         if KEY_TASK_SHEET not in parts:
             raise UserError(f"{path.name} 中没有“{KEY_TASK_SHEET}”工作表，不是总台账；"
                             "请指定 credit-macros build 生成的《信用体系建设台账》。")
+        grids = bounded.read_package(path, only=READ)[0]
         tracked = io.BytesIO()
-        rewrite(path, tracked, {name: SheetRows(1, []) for name in parts if name not in TRACKED})
-        return heights, openpyxl.load_workbook(tracked)
+        rewrite(path, tracked, {name: SheetRows(2 if name in READ else 1, []) for name in parts if name not in TRACKED})
+        return heights, openpyxl.load_workbook(tracked), grids
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
         # SyntaxError: malformed sheet XML (lxml's XMLSyntaxError and ElementTree's ParseError)
         raise _broken(path, exc)
@@ -143,13 +148,13 @@ def run(args, ctx) -> int:
 def _refresh(args, ctx) -> int:
     as_of = parse_date(args.as_of) if args.as_of else None
     path: Path = args.workbook
-    heights, wb = _open(path)
+    heights, wb, read = _open(path)
     where = f"{path.name} 中"
     day = as_of or dt.date.today()
     tracking.check_year(day, ctx.config, "基准日期 ")
     calendar = Calendar.from_config(ctx.config)
     install = _install(wb, ctx.config, calendar, day, where)
-    grids = {name: sheet_grid(wb[name]) for name in (RECEIPTS_SHEET, STATUS_SHEET)}
+    grids = {name: read[name] if name in read else sheet_grid(wb[name]) for name in READ}  # else: just added
     plan, submissions = status_plan(grids, as_of, day, calendar, ctx.config, tracking.AS_OF_CELLS)
     values = tracking.cached_values(wb, day, calendar, ctx.config, where)
     patches = {name: (lambda xml, cells=cells: patch_sheet_xml(xml, cells)) for name, cells in values.items()}

@@ -398,10 +398,12 @@ def calamine_book(path: Path, suffixes) -> CalamineWorkbook:
         return CalamineWorkbook.from_filelike(handle)
 
 
-def read_package(path: Path, name: str | None = None) -> tuple[dict[str, list[list]], dict[str, list]]:
+def read_package(path: Path, name: str | None = None,
+                 only: tuple[str, ...] | None = None) -> tuple[dict[str, list[list]], dict[str, list]]:
     """Every sheet of the .xlsx/.xlsm at ``path`` as a grid from A1, plus its merged ranges, read
     within the bounds of this module (calamine reads each sheet or each piece). ``name``: the
-    file name to say in messages (default the path's)."""
+    file name to say in messages (default the path's); ``only``: read just the sheets of these
+    names (those the workbook has)."""
     name = name or path.name
     with open(path, "rb") as handle, zipfile.ZipFile(handle) as book:
         check_package(book, name)
@@ -418,6 +420,8 @@ def read_package(path: Path, name: str | None = None) -> tuple[dict[str, list[li
         shared = _long_shared(book)
         grids, merged = {}, {}
         for sheet_name in workbook.sheet_names:
+            if only is not None and sheet_name not in only:
+                continue
             part = parts.get(sheet_name)
             where = f"文件 {name} 的工作表「{sheet_name}」"
             shape = scan(book, part, where) if part in book.NameToInfo else None
