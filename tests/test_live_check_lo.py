@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 import stdnum.cn.ric as ric
 import stdnum.cn.uscc as uscc
-from lo import convert, needs_soffice
+from lo import needs_soffice, recalculated_sheets, text_at
 from openpyxl.utils import get_column_letter
 
 from credit_macros import catalogue
@@ -120,20 +120,19 @@ def _filled_blank(template, folder, rng_seed):
 
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory):
+    """template key → (its filled blank, the sheet's cells as LibreOffice computed them, first row)."""
     folder = tmp_path_factory.mktemp("live")
-    books = {}
-    for n, template in enumerate(catalogue.templates()):
-        path, first = _filled_blank(template, folder, 20261201 + n)
-        books[template.key] = (path, convert(path, "xlsx", folder / "lo"), first)
-    return books
+    filled = {template: _filled_blank(template, folder, 20261201 + n) for n, template in enumerate(catalogue.templates())}
+    computed = recalculated_sheets({path: [template.sheet] for template, (path, _) in filled.items()}, folder / "lo")
+    return {template.key: (path, computed[path][template.sheet], first) for template, (path, first) in filled.items()}
 
 
-def _live_verdicts(path, template, first):
-    ws = openpyxl.load_workbook(path, data_only=True)[template.sheet]
+def _live_verdicts(rows, template, first):
+    """(row, column number) → "error" / "warning" from the 本行问题 texts of the computed sheet ``rows``."""
     col = len(template.columns) + 1
     out = {}
     for r in range(first, first + ROWS):
-        text = ws.cell(r, col).value or ""
+        text = text_at(rows, r, col)
         for c, column in enumerate(template.columns, start=1):
             if f"「{column.name}」：" in text:
                 out[(r, c)] = "error"
@@ -158,7 +157,8 @@ def _check_verdicts(findings):
 
 
 def disagreements(source, result, template, first):
-    """Cells where the recalculated layer and ``check`` differ: cell → (check, live)."""
+    """Cells where the recalculated layer (``result``: the sheet's computed rows) and ``check``
+    differ: cell → (check, live)."""
     live = _live_verdicts(result, template, first)
     python = _check_verdicts(_check_findings(source, template))
     assert python, "the sample must contain findings"
@@ -184,7 +184,8 @@ def test_a_broken_rule_formula_is_caught(tmp_path, monkeypatch):
                         lambda c: [(rule, "FALSE" if rule == "uscc-checksum" else cond, msg) for rule, cond, msg in real(c)])
     template = catalogue.template("行政裁决")
     source, first = _filled_blank(template, tmp_path, 20261201)
-    wrong = disagreements(source, convert(source, "xlsx", tmp_path / "lo"), template, first)
+    wrong = disagreements(source, recalculated_sheets({source: [template.sheet]}, tmp_path / "lo")[source][template.sheet],
+                          template, first)
     findings = _check_findings(source, template)
     checksum = {k for k, found in findings.items() if any(f.rule == "uscc-checksum" for f in found)}
     assert checksum, "the sample must contain wrong check characters"

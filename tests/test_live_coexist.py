@@ -8,7 +8,7 @@ import json
 
 import openpyxl
 from livebook import CODE, WRONG, good_row, put_row, with_value
-from lo import convert, needs_soffice
+from lo import convert, needs_soffice, recalculated_sheets, text_at
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 from runcli import DEFAULT_CONFIG, run
@@ -94,9 +94,9 @@ def test_in_place_and_clear_keep_values_layer_and_protection(tmp_path):
     assert noted == [BAD_CELL, "P4"]  # the clerk's cells carry the notes, never 本行问题 or a helper cell
     assert ws.protection.sheet and ws["A1"].protection.locked and ws.cell(1, WIDTH + 1).value == LIVE_COLUMN
     assert (_values(wb), _layer(wb)) == (typed, layer)
-    recalculated = openpyxl.load_workbook(convert(book, "xlsx", tmp_path / "lo"), data_only=True)[RULING.sheet]
-    assert [recalculated.cell(r, WIDTH + 1).value for r in (2, 3, 4, 5)] == [
-        None, f"「裁决机关代码」：校验位错误，应为 {CODE[-1]}；", "「数据来源单位代码」（提醒）：含全角字符、空格或换行，请改为半角并删除空格；", None]
+    recalculated = recalculated_sheets({book: [RULING.sheet]}, tmp_path / "lo")[book][RULING.sheet]
+    assert [text_at(recalculated, r, WIDTH + 1) for r in (2, 3, 4, 5)] == [
+        "", f"「裁决机关代码」：校验位错误，应为 {CODE[-1]}；", "「数据来源单位代码」（提醒）：含全角字符、空格或换行，请改为半角并删除空格；", ""]
     assert run("--config", DEFAULT_CONFIG, "clear", book)[0] == 0
     wb = openpyxl.load_workbook(book)
     assert not set(OWN_SHEETS) & set(wb.sheetnames)
@@ -129,7 +129,9 @@ def test_collect_merges_the_template_columns_only(tmp_path):
 def test_layer_survives_inserted_rows_and_a_pasted_block(tmp_path):
     """Insert: openpyxl ``insert_rows`` plus openpyxl's formula ``Translator`` moving each formula
     below the insertion down by the inserted rows — what Excel, WPS and LibreOffice do to
-    relative references on 插入行 — then LibreOffice recalculates: every moved row's formulas are
+    relative references on 插入行 (a column's formulas are one shared formula: its first moved
+    cell's formula is translated to each moved cell of the column, as the programs move the
+    shared formula) — then LibreOffice recalculates: every moved row's formulas are
     exactly the builder's formulas for its new row, so they still read their own row, and the
     moved bad row still reports its own problem. (The inserted rows carry no formula, as in
     Excel; 本行问题 stays empty there.) Paste: a block of values from another workbook written
@@ -139,10 +141,13 @@ def test_layer_survives_inserted_rows_and_a_pasted_block(tmp_path):
     wb = openpyxl.load_workbook(book)
     ws = wb[RULING.sheet]
     ws.insert_rows(3, 2)
+    moving = {}  # column → its first moved formula, from its old place (each layer column is one shared formula)
     for row in ws.iter_rows(min_row=5):
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.value = Translator(cell.value, origin=f"{cell.column_letter}{cell.row - 2}").translate_formula(cell.coordinate)
+                if cell.column not in moving:
+                    moving[cell.column] = Translator(cell.value, origin=f"{cell.column_letter}{cell.row - 2}")
+                cell.value = moving[cell.column].translate_formula(cell.coordinate)
     other = openpyxl.Workbook().active
     good = good_row(RULING, CONFIG)
     pasted = [good, with_value(RULING, good, "裁决日期", "2023-02-30"), with_value(RULING, good, "是否终局裁决", "也许")]
@@ -154,8 +159,8 @@ def test_layer_survives_inserted_rows_and_a_pasted_block(tmp_path):
     wb = openpyxl.load_workbook(book)
     assert _layer(wb, 5, live_check.UNIT_ROWS - 3) == _built_layer(tmp_path, 5, live_check.UNIT_ROWS - 3)
     assert all(v is None for r in (3, 4) for v in _layer(wb, r, 1)[0])
-    recalculated = openpyxl.load_workbook(convert(book, "xlsx", tmp_path / "lo"), data_only=True)[RULING.sheet]
-    problems = {r: recalculated.cell(r, WIDTH + 1).value for r in range(2, 24)}
+    recalculated = recalculated_sheets({book: [RULING.sheet]}, tmp_path / "lo")[book][RULING.sheet]
+    problems = {r: text_at(recalculated, r, WIDTH + 1) for r in range(2, 24)}
     assert {r: p for r, p in problems.items() if p} == {
         5: f"「裁决机关代码」：校验位错误，应为 {CODE[-1]}；",
         6: "「数据来源单位代码」（提醒）：含全角字符、空格或换行，请改为半角并删除空格；",

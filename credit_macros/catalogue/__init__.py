@@ -19,7 +19,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 CODE_TYPES = {"uscc", "party_code", "id_number", "phone"}
@@ -49,7 +49,7 @@ class Column:
     help: str = ""
     future_ok: bool = False  # a date in the future is allowed (validity ends, repair dates)
 
-    @property
+    @cached_property  # header matching asks it of every column for every row it scans
     def key(self) -> str:
         return normalize_header(self.name)
 
