@@ -60,16 +60,20 @@ def live_column(ws, header_row: int) -> int | None:
     return None
 
 
+def held_cells(ws):
+    """The cells the sheet holds, in no particular order: ``ws.iter_rows()`` would make a cell
+    for every empty place of the used range (most of a sheet with hidden helper columns)."""
+    return ws._cells.values()
+
+
 def last_typed_row(ws) -> int:
-    """The last row holding a value that is not a formula (one pass over the cells: ``ws[row]``
-    would measure the sheet's width again for every row)."""
-    return max((cell.row for row in ws.iter_rows() for cell in row
-                if cell.value not in (None, "") and cell.data_type != "f"), default=0)
+    """The last row holding a value that is not a formula."""
+    return max((cell.row for cell in held_cells(ws) if cell.value not in (None, "") and cell.data_type != "f"), default=0)
 
 
 def formulas_below(ws, row: int) -> bool:
     """Whether a row below ``row`` holds a formula (事项台账's rows filled down ahead of the events)."""
-    return any(cell.data_type == "f" for line in ws.iter_rows(min_row=row + 1) for cell in line)
+    return any(cell.row > row and cell.data_type == "f" for cell in held_cells(ws))
 
 
 def printed_width(ws, last_column: int) -> float:
@@ -115,18 +119,19 @@ def fit_row_heights(ws) -> None:
     """Give each row with wrapped text the height its longest cell needs (a row already taller
     stays so)."""
     merged = _merged_width(ws)
-    for row in ws.iter_rows():
-        lines, size = 1, 11
-        for cell in row:
-            if not isinstance(cell.value, str) or cell.data_type == "f" or not (cell.alignment and cell.alignment.wrap_text):
-                continue
-            width = merged.get(cell.coordinate) or _cell_width(ws, cell)
-            font = (cell.font.sz or 11) if cell.font else 11
-            per_line = max(1.0, (width - 1) * 11 / font)
-            needed = sum(max(1, math.ceil(styles.text_width(part) / per_line)) for part in cell.value.split("\n"))
-            lines, size = max(lines, needed), max(size, font)
-        dims = ws.row_dimensions[row[0].row]
+    rows: dict[int, tuple[int, float]] = {}  # row → (lines, font size) its wrapped texts need
+    for cell in held_cells(ws):
+        if not isinstance(cell.value, str) or cell.data_type == "f" or not (cell.alignment and cell.alignment.wrap_text):
+            continue
+        width = merged.get(cell.coordinate) or _cell_width(ws, cell)
+        font = (cell.font.sz or 11) if cell.font else 11
+        per_line = max(1.0, (width - 1) * 11 / font)
+        needed = sum(max(1, math.ceil(styles.text_width(part) / per_line)) for part in cell.value.split("\n"))
+        lines, size = rows.get(cell.row, (1, 11))
+        rows[cell.row] = max(lines, needed), max(size, font)
+    for r, (lines, size) in rows.items():
         if lines > 1 or size > 11:
+            dims = ws.row_dimensions[r]
             dims.height = max(dims.height or 0, lines * LINE_HEIGHT * size / 11 + 3)
 
 
