@@ -97,7 +97,7 @@ def install(wb, config, index: int):
             ws[f"{letter}{row}"] = formula
         for letter in (START, DONE, DUE):
             ws[f"{letter}{row}"].number_format = styles.DATE_FORMAT
-    styles.border_all(cell for row in ws.iter_rows(FIRST_ROW, last, 1, len(COLUMNS)) for cell in row)
+    styles.style_all((cell for row in ws.iter_rows(FIRST_ROW, last, 1, len(COLUMNS)) for cell in row), border=styles.BORDER)
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{REMARK}{last}"
     cs.replace_validations(ws, validations)

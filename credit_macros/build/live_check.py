@@ -409,8 +409,7 @@ def add_live_layer(ws, template: Template, config, lists: dict[str, str], first_
         for r in range(first_row + 1, end + 1):
             ws[f"{c}{r}"] = SharedFormula(i)
         if i == 0:
-            for r in range(first_row, end + 1):
-                ws[f"{c}{r}"].font = red
+            styles.style_all((ws[f"{c}{r}"] for r in range(first_row, end + 1)), font=red)
     for c, column in enumerate(template.columns, start=1):
         target = f"{get_column_letter(c)}{first_row}:{get_column_letter(c)}{end}"
         for mark, colour in ((f"「{column.name}」：", "error"), (f"「{column.name}」（提醒）：", "warning")):

@@ -37,18 +37,25 @@ def style_header(cell, rgb: str) -> None:
     cell.border = BORDER
 
 
-def border_all(cells, border: Border = BORDER) -> None:
-    """``cell.border = border`` on every cell, the border's place in the workbook's list looked up
-    once: openpyxl hashes and compares the whole Border again for each cell it is set on."""
-    first = None
+_STYLE_IDS = {"font": "fontId", "fill": "fillId", "border": "borderId", "alignment": "alignmentId",
+              "protection": "protectionId", "number_format": "numFmtId"}  # cell attribute → its index in StyleArray
+
+
+def style_all(cells, **given) -> None:
+    """``cell.font = …`` (``border``, ``fill`` …: the keywords) on every cell, each style looked
+    up in the workbook's lists once: openpyxl hashes and compares the whole style object again
+    for every cell it is set on."""
+    ids = None
     for cell in cells:
-        if first is None:
-            cell.border = border
-            first = cell._style.borderId
-        else:
-            if cell._style is None:  # a cell never styled (as openpyxl's own setter does)
-                cell._style = StyleArray()
-            cell._style.borderId = first
+        if ids is None:
+            for name, value in given.items():
+                setattr(cell, name, value)
+            ids = {_STYLE_IDS[name]: getattr(cell._style, _STYLE_IDS[name]) for name in given}
+            continue
+        if cell._style is None:  # a cell never styled (as openpyxl's own setters do)
+            cell._style = StyleArray()
+        for key, index in ids.items():
+            setattr(cell._style, key, index)
 
 
 def text_width(text: str) -> int:
