@@ -2,7 +2,8 @@
 Office.js client sends (``xw.Book(json=...)``), a ribbon function runs on it, and the actions
 it queued are what Excel would execute.
 
-``payload(path)`` reads a real .xlsx (values with calamine, notes with openpyxl) so tests can
+``payload(path)`` reads a real .xlsx (values with calamine, which cells have notes from the
+comments parts, as ``collect`` reads them) so tests can
 drive the ribbon on the very workbooks the CLI writes.
 """
 
@@ -14,8 +15,10 @@ from pathlib import Path
 
 import openpyxl
 import xlwings as xw
+from openpyxl.utils import get_column_letter
 
 from credit_macros.io.read import read_grids
+from credit_macros.io.xlsxstream import read_marks
 
 
 def _json_value(value):
@@ -31,10 +34,11 @@ def _json_value(value):
 def payload(path: Path, active: str | None = None, saved: bool = False) -> dict:
     """``saved``: name the book by its full path, as Excel's ``FullName`` of a saved workbook."""
     grids = read_grids(path)
-    wb = openpyxl.load_workbook(path)
+    marks = read_marks(path, grids)
     sheets = []
     for name, grid in grids.items():
-        notes = [{"address": c.coordinate} for row in wb[name].iter_rows() for c in row if c.comment]
+        noted = sorted(marks[name].comments) if name in marks else []
+        notes = [{"address": f"{get_column_letter(c)}{r}"} for r, c in noted]
         sheets.append({
             "name": name,
             "values": [[_json_value(v) for v in row] for row in grid] or [[""]],
