@@ -19,6 +19,7 @@ from credit_macros.catalogue.tasks import key_tasks
 from credit_macros.cli import main
 from credit_macros.config import load_config
 from credit_macros.io import cached
+from credit_macros.io.cached import sheet_parts
 from credit_macros.io.read import read_grids
 from credit_macros.submissions import STATUS_SHEET, status_grid, submission_rows
 from credit_macros.workdays import Calendar
@@ -319,6 +320,23 @@ def test_not_a_master(tmp_path):
     code, _, err = run("status", str(broken))
     assert code == 2 and "文件 坏.xlsx 不是有效的 Excel 工作簿" in err and "总台账损坏时可用同目录的备份 坏.bak.xlsx 恢复" in err
     assert broken.read_bytes() == b"not a zip" and "zip file" not in err
+
+
+def test_a_damaged_status_sheet_is_refused_untouched(master, tmp_path):
+    """报送情况 holding a cell that points past the shared strings (read with calamine, as collect
+    reads it): a Chinese refusal naming the file and the backup, exit 2, the file unchanged."""
+    damaged = tmp_path / "坏台账.xlsx"
+    with zipfile.ZipFile(master) as src, zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as out:
+        part = sheet_parts(src)["报送情况"]
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == part:  # a last header cell Z1 naming shared string 99999999
+                data = data.replace(b"</row>", b'<c r="Z1" t="s"><v>99999999</v></c></row>', 1)
+            out.writestr(info, data)
+    before = damaged.read_bytes()
+    code, out, err = run("status", str(damaged), "--as-of", "2026-10-14")
+    assert code == 2 and "错误：无法打开 坏台账.xlsx：文件内部结构已损坏，未作任何修改；可用同目录的备份 坏台账.bak.xlsx 恢复" in err, err
+    assert "Traceback" not in err and damaged.read_bytes() == before and not out
 
 
 def test_colours_follow_config(master, tmp_path):

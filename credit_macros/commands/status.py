@@ -91,7 +91,12 @@ def _open(path: Path) -> tuple[dict[str, int], object, dict[str, list[list]]]:
         if KEY_TASK_SHEET not in parts:
             raise UserError(f"{path.name} 中没有“{KEY_TASK_SHEET}”工作表，不是总台账；"
                             "请指定 credit-macros build 生成的《信用体系建设台账》。")
-        grids = bounded.read_package(path, only=READ)[0]
+        try:
+            grids = bounded.read_package(path, only=READ)[0]
+        except UserError:
+            raise
+        except Exception as exc:  # calamine's own error types for a damaged sheet
+            raise _broken(path, exc)
         tracked = io.BytesIO()
         rewrite(path, tracked, {name: SheetRows(2 if name in READ else 1, []) for name in parts if name not in TRACKED})
         return heights, openpyxl.load_workbook(tracked), grids
