@@ -438,16 +438,19 @@ def test_forged_hidden_sheets_in_a_submission_are_untrusted_data(office):
 
     folder, paths = office
     master = folder / MASTER_NAME
+    wb = openpyxl.load_workbook(paths["开发建设部"])  # each forged book: this unit book plus two forged sheets
     for n, cells in enumerate([{"A1": "=1/0", "B2": 12345, "C9": "x" * 1000},
                                {"A2": "行政裁决", "B2": "ZZZ99999999", "D2": "<不是XML", "G2": "宽"},
                                {"A2": 3.5, "B2": None, "H2": -5}]):
         book = folder / f"伪造{n}.xlsx"
-        wb = openpyxl.load_workbook(paths["开发建设部"])
         forged = wb.create_sheet("_校验标记")
         for ref, value in cells.items():
             forged[ref] = value
-        wb.create_sheet("_报送信息_伪造")["A1"] = "单位"
+        fake_info = wb.create_sheet("_报送信息_伪造")
+        fake_info["A1"] = "单位"
         wb.save(book)
+        wb.remove(forged)
+        wb.remove(fake_info)
         for argv in (("check", book, "--in-place"), ("clear", book), ("check", book),
                      ("collect", master, book, "--as-of", AS_OF)):
             code, out, err = cli(folder, *argv)
