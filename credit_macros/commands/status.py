@@ -31,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 import openpyxl
+from python_calamine import CalamineError
 
 from credit_macros import deadlines
 from credit_macros.build import ledger_sheet, task_status, tracking
@@ -91,17 +92,13 @@ def _open(path: Path) -> tuple[dict[str, int], object, dict[str, list[list]]]:
         if KEY_TASK_SHEET not in parts:
             raise UserError(f"{path.name} 中没有“{KEY_TASK_SHEET}”工作表，不是总台账；"
                             "请指定 credit-macros build 生成的《信用体系建设台账》。")
-        try:
-            grids = bounded.read_package(path, only=READ)[0]
-        except UserError:
-            raise
-        except Exception as exc:  # calamine's own error types for a damaged sheet
-            raise _broken(path, exc)
+        grids = bounded.read_package(path, only=READ)[0]
         tracked = io.BytesIO()
         rewrite(path, tracked, {name: SheetRows(2 if name in READ else 1, []) for name in parts if name not in TRACKED})
         return heights, openpyxl.load_workbook(tracked), grids
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
-        # SyntaxError: malformed sheet XML (lxml's XMLSyntaxError and ElementTree's ParseError)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError, CalamineError) as exc:
+        # SyntaxError: malformed sheet XML (lxml's XMLSyntaxError and ElementTree's ParseError);
+        # CalamineError: what calamine says of a damaged 报送情况 or 收文记录
         raise _broken(path, exc)
 
 
