@@ -176,12 +176,11 @@ def test_live_layer_agrees_with_check(recalculated, key):
 
 @needs_soffice
 def test_a_broken_rule_formula_is_caught(tmp_path, monkeypatch):
-    """The comparison can fail: with the GB 32100 check-character test replaced by FALSE (every
-    check character accepted), exactly the cells ``check`` finds a wrong check character in — or,
+    """The comparison can fail: with the GB 32100 check-character test broken (the residue times 0:
+    every check character accepted, a character not allowed still an error), exactly the cells ``check`` finds a wrong check character in — or,
     for a 行政相对人代码 of no class, a code that is no valid USCC then — disagree, and all of them do."""
-    real = live_check.uscc_checks
-    monkeypatch.setattr(live_check, "uscc_checks",
-                        lambda c: [(rule, "FALSE" if rule == "uscc-checksum" else cond, msg) for rule, cond, msg in real(c)])
+    real = live_check.uscc_residue  # 0 for a valid check character: made 0 for every one
+    monkeypatch.setattr(live_check, "uscc_residue", lambda c: f"0*{real(c)}")
     template = catalogue.template("行政裁决")
     source, first = _filled_blank(template, tmp_path, 20261201)
     wrong = disagreements(source, recalculated_sheets({source: [template.sheet]}, tmp_path / "lo")[source][template.sheet],
@@ -211,7 +210,7 @@ def test_formulas_use_only_portable_functions_and_fit_excel():
                 assert len(formula) < 8192, (template.key, ws.title, coordinate, len(formula))
                 used |= set(re.findall(r"([A-Z]+)\(", re.sub(r'"[^"]*"', "", formula)))
     assert used <= set(live_check.FUNCTIONS), used - set(live_check.FUNCTIONS)
-    assert used == {"AND", "ASC", "CHAR", "COUNTA", "DATE", "DAY", "EXACT", "FIND", "IF", "INT", "ISERROR", "ISLOGICAL",
+    assert used == {"AND", "ASC", "IFERROR", "ISTEXT", "CHAR", "COUNTA", "DATE", "DAY", "EXACT", "FIND", "IF", "INT", "ISERROR", "ISLOGICAL",
                     "ISNUMBER", "LEFT", "LEN", "MATCH", "MID", "MOD", "MONTH", "NA", "NOT", "OR", "RIGHT", "SUBSTITUTE",
                     "SUMPRODUCT", "TODAY", "TRIM", "UPPER", "VALUE", "ABS", "SUM"}, used
 
@@ -230,7 +229,9 @@ def test_each_layer_column_is_one_shared_formula():
         assert all((ws[f"{letter}{r}"].value.si, ws[f"{letter}{r}"].value.text) == (i, None) for r in range(first + 1, last + 1))
         assert ws[f"{letter}{last + 1}"].value is None
         col += 1
-    assert col - len(template.columns) - 1 == 15  # 本行问题, 8 cleaned codes and date serials, 4 date texts, 2 packed segments
+    # 本行问题, 8 cleaned codes and date serials, 4 date texts, 4 date numbers, 5 code verdicts (行政相对人代码
+    # as USCC and as 身份证号, 法定代表人证件号码, 2 agency codes)
+    assert col - len(template.columns) - 1 == 22
 
 
 def _size(wb):

@@ -25,6 +25,10 @@ conditional formats and the summary search for these marks.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -62,7 +66,7 @@ LIVE_RULES = {  # rule code (catalogue/rules.toml) → what the formulas check (
     "number": "数字不为负",
     **{rule.code: "跨列必填" for rule in cross_rules()},  # each cross rule has its code (templates.toml)
 }
-FUNCTIONS = ("AND", "ASC", "DATE", "DAY", "FIND", "IF", "INT", "ISERROR", "ISNUMBER", "LEFT", "LEN", "MATCH",
+FUNCTIONS = ("AND", "IFERROR", "ISTEXT", "ASC", "DATE", "DAY", "FIND", "IF", "INT", "ISERROR", "ISNUMBER", "LEFT", "LEN", "MATCH",
              "MID", "MOD", "MONTH", "NA", "NOT", "OR", "SUBSTITUTE", "SUMPRODUCT", "TODAY", "TRIM", "UPPER",
              "VALUE", "ISLOGICAL", "COUNTA", "ABS", "EXACT", "RIGHT", "CHAR", "SUM")
 
@@ -92,65 +96,118 @@ def _clean(ref: str) -> str:
 
 
 def _all_in(text: str, alphabet: str, n: int) -> str:
-    """Every character of ``text`` (at most ``n`` long) is in ``alphabet``. Positions past the end
-    are not counted (FIND of "" is 1 in Excel but an error in LibreOffice)."""
-    positions = _arr(range(1, n + 1))
-    return (f"AND(LEN({text})<={n},SUMPRODUCT(ISNUMBER(FIND(MID({text},{positions},1),{_q(alphabet)}))"
-            f"*({positions}<=LEN({text})))=LEN({text}))")
+    """Every character of ``text`` (at most ``n`` long) is in ``alphabet``: FIND errors on any
+    other. ``text`` is padded with the alphabet's first character to ``n`` (FIND of "" past the
+    end is 1 in Excel but an error in LibreOffice)."""
+    return (f"AND(LEN({text})<={n},ISNUMBER(SUMPRODUCT(FIND(MID({text}&{_q(alphabet[0] * n)},{_arr(range(1, n + 1))},1),"
+            f"{_q(alphabet)}))))")
 
 
 def _digits(text: str, n: int) -> str:
-    return f"AND(LEN({text})={n},{_all_in(text, DIGITS, n)})"
+    """``text`` is ``n`` digits: FIND errors on any other character, so one pass over the
+    characters, and none unless the length is right."""
+    return f"IF(LEN({text})={n},ISNUMBER(SUMPRODUCT(FIND(MID({text},{_arr(range(1, n + 1))},1),{_q(DIGITS)}))),FALSE)"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One test of a cell, in the engine's order: ``cond`` true → the problem ``message`` (a
+    formula expression). It runs only under its ``guards`` (``Guard``): checks whose guards
+    share a name and differ in value exclude each other (the cell is blank or not, the
+    行政相对人类别 is one class or another), so ``_chain`` tests each guard once and branches. An ``also`` check is
+    reported beside the first problem of the others (the engine adds its full-width warning to
+    whatever the cleaned code has)."""
+
+    rule: str
+    cond: str
+    message: str
+    warning: bool = False
+    guards: tuple = ()
+    also: bool = False
+
+
+class Guard(NamedTuple):
+    """A condition a check runs under: ``name`` = ``value``, true where ``test`` is; an
+    ``otherwise`` guard is the value left when the name's other values all fail (tested only
+    when no other value of its name is among the checks)."""
+
+    name: str
+    value: str
+    test: str
+    otherwise: bool = False
+
+
+def _guarded(guard: Guard, checks: list[Check]) -> list[Check]:
+    return [replace(check, guards=(guard, *check.guards)) for check in checks]
 
 
 # --- codes -------------------------------------------------------------------------------------
 
-def _uscc_sum(c: str) -> str:
-    return f"SUMPRODUCT((FIND(MID({c},{_arr(range(1, 18))},1),{_q(USCC_ALPHABET)})-1)*{_arr(USCC_WEIGHTS)})"
+# GB 32100: the first 8 characters digits, the next 9 from the alphabet; as FIND's second
+# argument, one alphabet per position, so one FIND over the 17 characters tests them all
+USCC_PLACES = "{" + ",".join(_q(DIGITS if i < 8 else USCC_ALPHABET) for i in range(17)) + "}"
 
 
-def uscc_checks(c: str) -> list[tuple[str, str, str]]:
-    """(rule, condition, message expression) on the cleaned code ``c``, first true wins."""
-    expected = f"MID({_q(USCC_ALPHABET)},MOD(31-MOD({_uscc_sum(c)},31),31)+1,1)"
+def uscc_sum(c: str) -> str:
+    """The GB 32100 weighted sum of the first 17 characters of the cleaned code ``c``, an error
+    value when one is not allowed at its place."""
+    return f"SUMPRODUCT((FIND(MID({c},{_arr(range(1, 18))},1),{USCC_PLACES})-1)*{_arr(USCC_WEIGHTS)})"
+
+
+def uscc_residue(c: str) -> str:
+    """(weighted sum + the check character's value) mod 31 of an 18-character ``c``: 0 for a valid
+    code, an error value when a character is not allowed — the code's one array pass."""
+    return f"MOD({uscc_sum(c)}+FIND(RIGHT({c},1),{_q(USCC_ALPHABET)})-1,31)"
+
+
+def uscc_verdict(c: str) -> str:
+    """The verdict cell of a USCC: 0 valid, 1 wrong length, 2 a character not allowed, else the
+    check character it should have (text)."""
+    expected = f"MID({_q(USCC_ALPHABET)},MOD(31-MOD({uscc_sum(c)},31),31)+1,1)"
+    return f"IF(LEN({c})<>18,1,IFERROR(IF({uscc_residue(c)}=0,0,{expected}),2))"
+
+
+def uscc_problems(c: str, v: str) -> list[Check]:
+    """The problems the verdict cell ``v`` of the cleaned code ``c`` (``uscc_verdict``) stands for."""
     return [
-        ("uscc-length", f"LEN({c})<>18", '"统一社会信用代码应为18位，现为"&LEN(' + c + ')&"位"'),
-        ("uscc-format", f"NOT(AND({_all_in(f'LEFT({c},8)', DIGITS, 8)},{_all_in(f'MID({c},9,10)', USCC_ALPHABET, 10)}))",
-         _q("统一社会信用代码含不允许的字符（前8位为数字，其余为数字或除 I、O、Z、S、V 外的大写字母）")),
-        ("uscc-checksum", f"RIGHT({c},1)<>{expected}", '"校验位错误，应为 "&' + expected),
+        Check("uscc-length", f"{v}=1", '"统一社会信用代码应为18位，现为"&LEN(' + c + ')&"位"'),
+        Check("uscc-format", f"{v}=2", _q("统一社会信用代码含不允许的字符（前8位为数字，其余为数字或除 I、O、Z、S、V 外的大写字母）")),
+        Check("uscc-checksum", f"ISTEXT({v})", '"校验位错误，应为 "&' + v),
     ]
 
 
-def _ric_sum(c: str) -> str:
-    return f"SUMPRODUCT(--MID({c},{_arr(range(1, 18))},1)*{_arr(RIC_WEIGHTS)})"
+def ric_expected(c: str) -> str:
+    """The GB 11643 check character of the first 17 characters of ``c``, an error value when one
+    is not a digit."""
+    sum17 = f"SUMPRODUCT((FIND(MID({c},{_arr(range(1, 18))},1),{_q(DIGITS)})-1)*{_arr(RIC_WEIGHTS)})"
+    return f'MID("10X98765432",MOD({sum17},11)+1,1)'
 
 
-def ric_checks(c: str) -> list[tuple[str, str, str]]:
-    expected = f'MID("10X98765432",MOD({_ric_sum(c)},11)+1,1)'
+def ric_verdict(c: str) -> str:
+    """The verdict cell of a 身份证号: 0 valid, 1 a 15-digit old number, 2 not 17 digits and a digit
+    or X, 4 no real birth date, 5 born after today, else the check character it should have."""
     y, m, d = f"VALUE(MID({c},7,4))", f"VALUE(MID({c},11,2))", f"VALUE(MID({c},13,2))"
-    born = f"DATE(IF({y}<1900,{y}+2000,{y}),{m},{d})"  # +2000 years keeps the leap years
+    cycle = f"DATE(MOD({y},400)+2000,{m},{d})"  # the same day in 2000–2399: the Gregorian calendar repeats every 400 years
+    born = f"IF(OR({y}=0,MONTH({cycle})<>{m},DAY({cycle})<>{d}),4,IF(AND({y}>=1900,DATE({y},{m},{d})>TODAY()),5,0))"
+    expected = ric_expected(c)
+    return (f"IF(LEN({c})=15,IF({_digits(c, 15)},1,2),IF(LEN({c})<>18,2,"
+            f'IF(ISERROR(FIND(RIGHT({c},1),{_q(DIGITS + "X")})),2,IFERROR(IF(RIGHT({c},1)<>{expected},{expected},{born}),2))))')
+
+
+def ric_problems(c: str, v: str) -> list[Check]:
+    """The problems the verdict cell ``v`` of the cleaned 身份证号 ``c`` (``ric_verdict``) stands for."""
     return [
-        ("id-old", f"{_digits(c, 15)}", _q("15位旧身份证号，请改填18位身份证号"), "warning"),
-        ("id-format", f"NOT(AND(LEN({c})=18,{_all_in(f'LEFT({c},17)', DIGITS, 17)},ISNUMBER(FIND(RIGHT({c},1),{_q(DIGITS + 'X')}))))",
-         _q("身份证号应为18位（17位数字加1位数字或X）")),
-        ("id-checksum", f"RIGHT({c},1)<>{expected}", '"身份证号校验位错误，应为 "&' + expected),
-        ("id-birthdate", f"IF(ISERROR({born}),TRUE,OR({y}=0,MONTH({born})<>{m},DAY({born})<>{d}))",
-         _q("身份证号第7–14位不是真实的出生日期")),
-        ("id-birthdate", f"AND({y}>=1900,{born}>TODAY())", _q("身份证号的出生日期晚于今天")),
+        Check("id-old", f"{v}=1", _q("15位旧身份证号，请改填18位身份证号"), warning=True),
+        Check("id-format", f"{v}=2", _q("身份证号应为18位（17位数字加1位数字或X）")),
+        Check("id-checksum", f"ISTEXT({v})", '"身份证号校验位错误，应为 "&' + v),
+        Check("id-birthdate", f"{v}=4", _q("身份证号第7–14位不是真实的出生日期")),
+        Check("id-birthdate", f"{v}=5", _q("身份证号的出生日期晚于今天")),
     ]
 
 
 def _if(cond: str, then: str) -> str:
     """``then`` only where ``cond`` holds (AND would evaluate, and fail on, both)."""
     return f"IF({cond},{then},FALSE)"
-
-
-def _clean_of(checks) -> str:
-    """No problem at all among ``checks`` (a warning counts, as in the engine's 'either' test),
-    tested in order like the IF chain."""
-    out = "TRUE"
-    for check in reversed(checks):
-        out = f"IF({check[1]},FALSE,{out})"
-    return out
 
 
 ID_PATTERN_CHECKS = {
@@ -162,18 +219,20 @@ ID_PATTERN_CHECKS = {
 
 
 def _foreigner(c: str) -> str:
-    return f'OR({ID_PATTERN_CHECKS["外国人永久居留身份证"](c)},AND(LEFT({c},1)="9",{_digits(c, 18)}))'
+    return f'OR({ID_PATTERN_CHECKS["外国人永久居留身份证"](c)},IF(LEFT({c},1)="9",{_digits(c, 18)},FALSE))'
 
 
 def _phone_ok(c: str) -> str:
-    mobile = f'AND({_digits(c, 11)},LEFT({c},1)="1",ISNUMBER(FIND(MID({c},2,1),"3456789")))'
-    dash = f'FIND("-",{c}&"-")'
+    """A mobile number (11 digits, 1[3-9]…), a dashed landline (0 + area code - 7 or 8 digits)
+    or an undashed one (0…, 10 to 12 digits); the first character and the dash pick the one
+    form tested."""
+    mobile = f'AND({_digits(c, 11)},ISNUMBER(FIND(MID({c},2,1),"3456789")))'
+    dash = f'FIND("-",{c})'
     tail = f"MID({c},{dash}+1,20)"
     head = f"LEFT({c},{dash}-1)"
-    dashed = (f'AND(LEFT({c},1)="0",OR({dash}=4,{dash}=5),{_all_in(head, DIGITS, 4)},LEN({tail})>=7,LEN({tail})<=8,'
-              f"{_all_in(tail, DIGITS, 8)})")
-    plain = f'AND(LEFT({c},1)="0",LEN({c})>=10,LEN({c})<=12,{_all_in(c, DIGITS, 12)})'
-    return f"OR({mobile},{dashed},{plain})"
+    dashed = f"AND(OR({dash}=4,{dash}=5),{_all_in(head, DIGITS, 4)},LEN({tail})>=7,LEN({tail})<=8,{_all_in(tail, DIGITS, 8)})"
+    plain = f"IF(AND(LEN({c})>=10,LEN({c})<=12),{_all_in(c, DIGITS, 12)},FALSE)"
+    return f'IF(LEFT({c},1)="1",{mobile},IF(LEFT({c},1)<>"0",FALSE,IF(ISNUMBER(FIND("-",{c})),{dashed},{plain})))'
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -185,104 +244,152 @@ def _ymd(y: str, m: str, d: str) -> str:
 
 
 def date_text(ref: str) -> str:
-    """A typed date with its separators made "-" (年 月 . /) and 日/号 dropped, half-width."""
+    """A typed date with its separators made "-" (年 月 . /) and 日/号 dropped, half-width
+    (empty for a number: ``date_serial`` reads it only for text)."""
     t = f"TRIM(ASC({ref}))"
     for old, new in (("年", "-"), ("月", "-"), ("日", ""), ("号", ""), (".", "-"), ("/", "-")):
         t = f"SUBSTITUTE({t},{_q(old)},{_q(new)})"
-    return t
+    return f'IF(ISNUMBER({ref}),"",{t})'
 
 
-def date_serial(ref: str, t: str) -> str:
+def date_number(ref: str, t: str) -> str:
+    """The typed date as a number: the cell's own number, or a date text (``t``: the cell holding
+    ``date_text(ref)``) as yyyymmdd — "y-m-d" with 1- or 2-digit month and day, or 8 digits;
+    an error value for anything else."""
+    p2 = f'FIND("-",{t},6)'  # the second dash: 7 or 8 for a 1- or 2-digit month
+    bare = f'SUBSTITUTE({t},"-","")'
+    dashed = (f'IF(AND(MID({t},5,1)="-",OR({p2}=7,{p2}=8),OR(LEN({t})-{p2}=1,LEN({t})-{p2}=2),LEN({bare})=LEN({t})-2,'
+              f"{_all_in(bare, DIGITS, 8)}),VALUE(LEFT({t},4))*10000+VALUE(MID({t},6,{p2}-6))*100+VALUE(MID({t},{p2}+1,2)),NA())")
+    compact = f"IF({_digits(t, 8)},VALUE({t}),NA())"
+    return f'IF(ISLOGICAL({ref}),NA(),IF(ISNUMBER({ref}),{ref},IF(ISNUMBER(FIND("-",{t})),{dashed},{compact})))'
+
+
+def date_serial(ref: str, n: str) -> str:
     """values.parse_date as a formula: a serial number, or an error value when no date;
-    ``t``: the cell holding ``date_text(ref)``."""
-    n = ref
-    numeric = (f"IF(AND({n}=INT({n}),{n}>=19000101,{n}<=99991231),"
-               + _ymd(f"INT({n}/10000)", f"MOD(INT({n}/100),100)", f"MOD({n},100)")
-               + f",IF(AND({n}>=1,{n}<2958466),INT({n}),NA()))")
-    p2 = f'FIND("-",{t},6)'
-    y, mm, dd = f"LEFT({t},4)", f"MID({t},6,{p2}-6)", f"MID({t},{p2}+1,3)"
-    dashed = (f'IF(AND(MID({t},5,1)="-",LEN({mm})>=1,LEN({mm})<=2,LEN({dd})>=1,LEN({dd})<=2,LEN({t})={p2}+LEN({dd}),'
-              f"{_all_in(y + '&' + mm + '&' + dd, DIGITS, 8)}),"
-              + _ymd(f"VALUE({y})", f"VALUE({mm})", f"VALUE({dd})") + ",NA())")
-    compact = f"IF({_digits(t, 8)}," + _ymd(f"VALUE(LEFT({t},4))", f"VALUE(MID({t},5,2))", f"VALUE(MID({t},7,2))") + ",NA())"
-    text = f'IF(ISNUMBER(FIND("-",{t})),{dashed},{compact})'
-    return f"IF(ISLOGICAL({ref}),NA(),IF(ISNUMBER({ref}),{numeric},{text}))"
+    ``n``: the cell holding ``date_number(ref, …)`` — yyyymmdd (typed or from a text) is that
+    day, another number (typed, not text) is a date serial."""
+    return (f"IF(AND({n}=INT({n}),{n}>=19000101,{n}<=99991231),"
+            + _ymd(f"INT({n}/10000)", f"MOD(INT({n}/100),100)", f"MOD({n},100)")
+            + f",IF(AND(ISNUMBER({ref}),{n}>=1,{n}<2958466),INT({n}),NA()))")
 
 
 # --- one column's segment ----------------------------------------------------------------------
 
-def _segment(name: str, checks: list) -> str:
-    """IF chain: the first true check gives "「name」：message；" (warnings "「name」（提醒）：")."""
-    out = '""'
-    for check in reversed(checks):
-        rule, cond, message = check[:3]
-        prefix = f"「{name}」（提醒）：" if len(check) > 3 else f"「{name}」："
-        out = f"IF({cond},{_q(prefix)}&{message}&\"；\",{out})"
+LITERAL = re.compile(r'"(?:[^"]|"")*"')
+
+
+def _text(name: str, check: Check) -> str:
+    """"「name」：message；" (a warning: "「name」（提醒）："), one literal when the message is one."""
+    prefix = f"「{name}」（提醒）：" if check.warning else f"「{name}」："
+    if LITERAL.fullmatch(check.message):
+        return _q(prefix + check.message[1:-1].replace('""', '"') + "；")
+    return f"{_q(prefix)}&{check.message}&\"；\""
+
+
+def _guard_of(check: Check, name: str) -> Guard | None:
+    return next((g for g in check.guards if g.name == name), None)
+
+
+def _chain(name: str, checks: list[Check]) -> str:
+    """The IF chain of column ``name``'s checks: the first true one gives its text, none "".
+    A guard is tested once, each of its values then running only the checks it admits (and the
+    unguarded ones, in order)."""
+    if not checks:
+        return '""'
+    head = checks[0]
+    if not head.guards:
+        then, rest = _text(name, head), _chain(name, checks[1:])
+        if head.also:
+            return f'IF({head.cond},{then},"")' + ("" if rest == '""' else f"&{rest}")
+        return then if head.cond == "TRUE" else f"IF({head.cond},{then},{rest})"
+    guard = head.guards[0].name
+    values: dict[str, Guard] = {}
+    for check in checks:
+        if found := _guard_of(check, guard):
+            values.setdefault(found.value, found)
+
+    def branch(value: str | None) -> str:
+        return _chain(name, [replace(check, guards=tuple(g for g in check.guards if g.name != guard)) for check in checks
+                             if (found := _guard_of(check, guard)) is None or found.value == value])
+
+    tested = [g for g in values.values() if not g.otherwise]
+    rest = next((g for g in values.values() if g.otherwise), None)
+    if rest and not tested:
+        return f"IF({rest.test},{branch(rest.value)},{branch(None)})"
+    out = branch(rest.value if rest else None)
+    for g in reversed(tested):
+        out = f"IF({g.test},{branch(g.value)},{out})"
     return out
 
 
-def _code_checks(ref: str, c: str, inner: list) -> list:
-    odd = f'NOT(EXACT({ref},SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(ASC({ref})," ",""),CHAR(10),""),CHAR(13),""),CHAR(9),"")))'
-    return ([("precision-lost", _if(f"ISNUMBER({ref})", f"ABS({ref})>=1E+15"),
-              _q("代码被存成了数字，末几位已丢失，请把单元格设为文本后重新录入完整代码"))]
-            + [ch(c) if callable(ch) else ch for ch in inner]
-            + [("fullwidth", f"AND(NOT(ISNUMBER({ref})),{odd})", _q("含全角字符、空格或换行，请改为半角并删除空格"), "warning")])
+def _code_checks(ref: str, c: str, inner: list[Check]) -> list[Check]:
+    # full-width characters, spaces or line breaks: ``c`` (cleaned, upper case) differs from the
+    # typed text in more than the case of its letters
+    return [Check("precision-lost", _if(f"ISNUMBER({ref})", f"ABS({ref})>=1E+15"),
+                  _q("代码被存成了数字，末几位已丢失，请把单元格设为文本后重新录入完整代码")),
+            Check("fullwidth", f"IF(ISNUMBER({ref}),FALSE,NOT(EXACT(UPPER({ref}),{c})))",
+                  _q("含全角字符、空格或换行，请改为半角并删除空格"), warning=True, also=True),
+            *inner]
 
 
-def column_checks(template: Template, column: Column, refs: dict[str, str], aux: dict[str, str], config, lists: dict[str, str]) -> list:
+def column_checks(template: Template, column: Column, refs: dict[str, str], aux: dict[str, str],
+                  verdicts: dict[str, dict[str, str]], config, lists: dict[str, str]) -> list[Check]:
     """The checks of one cell, in the engine's order; ``refs``: column name → cell reference,
-    ``aux``: column name → its helper cell (cleaned code, or date serial)."""
+    ``aux``: column name → its helper cell (cleaned code, or date serial), ``verdicts``: column
+    name → its verdict cells ("uscc", "ric": ``code_helpers``)."""
     ref = refs[column.name]
+    blank, filled = Guard("blank", "yes", _blank(ref)), Guard("blank", "no", f"NOT({_blank(ref)})", otherwise=True)
     checks = []
     if column.required:
-        checks.append(("required", _blank(ref), _q("必填，不能为空，请补充")))
-    filled = [(rule, _if(f"NOT({_blank(ref)})", cond), msg, *rest) for rule, cond, msg, *rest in _value_checks(template, column, ref, refs, aux, config, lists)]
-    checks += filled
+        checks.append(Check("required", "TRUE", _q("必填，不能为空，请补充"), guards=(blank,)))
+    checks += _guarded(filled, _value_checks(template, column, ref, refs, aux, verdicts.get(column.name, {}), config, lists))
     for rule in template.cross_rules:
         if column.name in rule.require and not column.required and rule.when_column in refs:
             when = refs[rule.when_column]
             active = f"NOT({_blank(when)})" if rule.filled else "OR(" + ",".join(f"TRIM({when})={_q(v)}" for v in rule.equals) + ")"
             said = f"已填写「{rule.when_column}」" if rule.filled else f"「{rule.when_column}」为所选类别"
-            checks.append((rule.code, _if(_blank(ref), active), _q(f"{said}时必须填写，请补充")))
+            checks.append(Check(rule.code, active, _q(f"{said}时必须填写，请补充"), guards=(blank,)))
     return checks
 
 
-def _value_checks(template: Template, column: Column, ref: str, refs: dict[str, str], aux: dict[str, str], config, lists) -> list:
+def _value_checks(template: Template, column: Column, ref: str, refs: dict[str, str], aux: dict[str, str],
+                  verdicts: dict[str, str], config, lists) -> list[Check]:
     kind = column.type
     if kind in ("enum", "yesno"):
         values = ["是", "否"] if kind == "yesno" else enum_values(column.enum, config)
         if not values:
             return []
-        return [("enum", f"ISERROR(MATCH(TRIM({ref}),{lists[column.enum or '是否']},0))",
-                 _q(f"不是可选值，应为 {'、'.join(values)} 之一，请从下拉列表选择"))]
+        return [Check("enum", f"ISERROR(MATCH(TRIM({ref}),{lists[column.enum or '是否']},0))",
+                      _q(f"不是可选值，应为 {'、'.join(values)} 之一，请从下拉列表选择"))]
     if kind == "text":
         if not column.text:
             return []
-        return [("precision-lost", _if(f"ISNUMBER({ref})", f"ABS({ref})>=1E+15"),
-                 _q("编号被存成了数字，末几位已丢失，请把单元格设为文本后重新录入"))]
+        return [Check("precision-lost", _if(f"ISNUMBER({ref})", f"ABS({ref})>=1E+15"),
+                      _q("编号被存成了数字，末几位已丢失，请把单元格设为文本后重新录入"))]
     if kind == "number":
         number = f'IF(ISNUMBER({ref}),{ref},VALUE(SUBSTITUTE({_clean(ref)},",","")))'
-        return [("number", f"OR(ISLOGICAL({ref}),ISERROR({number}))", _q("不是数字，请只填数字（不带单位）")),
-                ("number", f"{number}<0", _q("不能为负数，请核对"))]
+        return [Check("number", f"OR(ISLOGICAL({ref}),ISERROR({number}))", _q("不是数字，请只填数字（不带单位）")),
+                Check("number", f"{number}<0", _q("不能为负数，请核对"))]
     if kind == "date":
         serial = aux[column.name]
-        checks = [("date-invalid", f"ISERROR({serial})", _q("不是有效的日期（如 2023-06-01），请改为真实日期"))]
+        checks = [Check("date-invalid", f"ISERROR({serial})", _q("不是有效的日期（如 2023-06-01），请改为真实日期"))]
         if not column.future_ok:
-            checks.append(("date-future", f"{serial}>TODAY()", _q("日期晚于今天（尚未到来），请核对")))
+            checks.append(Check("date-future", f"{serial}>TODAY()", _q("日期晚于今天（尚未到来），请核对")))
         for earlier, later in template.order:
             if later == column.name and earlier in refs:
                 other = aux[earlier]
-                checks.append(("date-order", _if(f"NOT(ISERROR({other}))", f"{serial}<{other}"), _q(f"不能早于「{earlier}」，请核对两个日期")))
+                checks.append(Check("date-order", _if(f"NOT(ISERROR({other}))", f"{serial}<{other}"),
+                                    _q(f"不能早于「{earlier}」，请核对两个日期")))
         return checks
+    c = aux.get(column.name)
     if kind == "uscc":
-        return _code_checks(ref, aux[column.name], uscc_checks(aux[column.name]))
+        return _code_checks(ref, c, uscc_problems(c, verdicts["uscc"]))
     if kind == "phone":
-        c = aux[column.name]
-        return _code_checks(ref, c, [("phone", f"NOT({_phone_ok(c)})", _q("不是有效的电话号码（手机11位，座机带区号），请核对"))])
+        return _code_checks(ref, c, [Check("phone", f"NOT({_phone_ok(c)})", _q("不是有效的电话号码（手机11位，座机带区号），请核对"))])
     if kind == "party_code":
-        return _code_checks(ref, aux[column.name], _party_checks(template, column, refs, aux))
+        return _code_checks(ref, c, _party_checks(template, column, refs, c, verdicts))
     if kind == "id_number":
-        return _code_checks(ref, aux[column.name], _id_checks(template, column, refs, aux))
+        return _code_checks(ref, c, _id_checks(template, column, refs, c, verdicts))
     return []
 
 
@@ -292,35 +399,64 @@ def _companion(template: Template, enum: str, column: Column) -> Column | None:
     return candidates[0] if candidates else None
 
 
-def _when(cond: str, checks: list) -> list:
-    return [(ch[0], _if(cond, ch[1]), *ch[2:]) for ch in checks]
+def _kind(template: Template, enum: str, column: Column, refs: dict[str, str]) -> str | None:
+    """The trimmed companion class cell of ``column`` (行政相对人类别, 证件类型), or None."""
+    companion = _companion(template, enum, column)
+    return f"TRIM({refs[companion.name]})" if companion and companion.name in refs else None
 
 
-def _party_checks(template: Template, column: Column, refs: dict[str, str], aux: dict[str, str]) -> list:
-    c = aux[column.name]
-    companion = _companion(template, "行政相对人类别", column)
-    kind = f"TRIM({refs[companion.name]})" if companion and companion.name in refs else '""'
-    org, person, individual = (f"{kind}={_q(k)}" for k in (ORG, PERSON, INDIVIDUAL))
-    other = f"NOT(OR({org},{person},{individual}))"
-    regno = _digits(c, 15)
-    return (_when(org, uscc_checks(c)) + _when(person, ric_checks(c))
-            + [("party-regno", _if(individual, regno), _q("个体工商户填的是15位注册号，请改填18位统一社会信用代码"), "warning")]
-            + _when(individual, uscc_checks(c))
-            + [("party-code", _if(other, f"AND(NOT({_clean_of(uscc_checks(c))}),NOT({_clean_of(ric_checks(c))}))"),
-                _q("既不是有效的统一社会信用代码，也不是有效的身份证号，请核对；并填写“行政相对人类别”"))])
+def _party_guards(template: Template, column: Column, refs: dict[str, str]) -> tuple[Guard, ...]:
+    """The 行政相对人类别 guards of ``column``: 法人及非法人组织, 自然人, 个体工商户, any other."""
+    kind = _kind(template, "行政相对人类别", column, refs) or '""'
+    named = [Guard(kind, k, f"{kind}={_q(k)}") for k in (ORG, PERSON, INDIVIDUAL)]
+    return (*named, Guard(kind, "", "NOT(OR(" + ",".join(g.test for g in named) + "))", otherwise=True))
 
 
-def _id_checks(template: Template, column: Column, refs: dict[str, str], aux: dict[str, str]) -> list:
-    c = aux[column.name]
-    companion = _companion(template, "证件类型", column)
-    if companion is None or companion.name not in refs:
+def _party_checks(template: Template, column: Column, refs: dict[str, str], c: str, verdicts: dict[str, str]) -> list[Check]:
+    org, person, individual, other = _party_guards(template, column, refs)
+    uscc = uscc_problems(c, verdicts["uscc"])
+    return (_guarded(org, uscc) + _guarded(person, ric_problems(c, verdicts["ric"]))
+            + [Check("party-regno", _digits(c, 15), _q("个体工商户填的是15位注册号，请改填18位统一社会信用代码"),
+                     warning=True, guards=(individual,))]
+            + _guarded(individual, uscc)
+            + [Check("party-code", f"AND({verdicts['uscc']}<>0,{verdicts['ric']}<>0)",
+                     _q("既不是有效的统一社会信用代码，也不是有效的身份证号，请核对；并填写“行政相对人类别”"), guards=(other,))])
+
+
+def _id_checks(template: Template, column: Column, refs: dict[str, str], c: str, verdicts: dict[str, str]) -> list[Check]:
+    kind = _kind(template, "证件类型", column, refs)
+    if kind is None:
         return []
-    kind = f"TRIM({refs[companion.name]})"
-    checks = _when(f'{kind}="身份证"', ric_checks(c))
+    checks = _guarded(Guard(kind, "身份证", f'{kind}="身份证"'), ric_problems(c, verdicts["ric"]))
     for name, ok in ID_PATTERN_CHECKS.items():
         good = _foreigner(c) if name == "外国人永久居留身份证" else ok(c)
-        checks.append(("id-pattern", _if(f"{kind}={_q(name)}", f"NOT({good})"), _q(f"不符合{name}的格式，请核对证件类型和号码")))
+        checks.append(Check("id-pattern", f"NOT({good})", _q(f"不符合{name}的格式，请核对证件类型和号码"),
+                            guards=(Guard(kind, name, f"{kind}={_q(name)}"),)))
     return checks
+
+
+def _code_guards(template: Template, column: Column, refs: dict[str, str]) -> dict[str, str | None]:
+    """Which verdict cells a code column has — "uscc", "ric" — and the class condition under which
+    each is computed (None: always)."""
+    if column.type == "uscc":
+        return {"uscc": None}
+    if column.type == "party_code":
+        org, person, individual, _ = (g.test for g in _party_guards(template, column, refs))
+        return {"uscc": f"NOT({person})", "ric": f"NOT(OR({org},{individual}))"}
+    if column.type == "id_number" and (kind := _kind(template, "证件类型", column, refs)):
+        return {"ric": f'{kind}="身份证"'}
+    return {}
+
+
+VERDICTS = {"uscc": uscc_verdict, "ric": ric_verdict}
+
+
+def code_helpers(template: Template, column: Column, refs: dict[str, str], c: str, cells) -> tuple[dict[str, str], list[str]]:
+    """A code column's verdict cells ("uscc" / "ric" → cell, taken from ``cells``, an iterator of
+    free cells), each computed only under the class that reads it, and their formulas."""
+    guards = _code_guards(template, column, refs)
+    verdicts = {key: next(cells) for key in guards}
+    return verdicts, [f'IF({cond},{VERDICTS[key](c)},"")' if cond else VERDICTS[key](c) for key, cond in guards.items()]
 
 
 # --- the sheet ---------------------------------------------------------------------------------
@@ -351,24 +487,30 @@ def _pack(segments: list[str]) -> list[list[str]]:
 def row_formulas(template: Template, row: int, config, lists: dict[str, str]) -> list[str]:
     """The formulas of sheet row ``row``: 本行问题, then the hidden helper cells: the cleaned
     codes and date serials the checks read, the typed dates' normalised text the serials read,
-    then the problem segments that do not fit into 本行问题 itself (template columns start at A;
-    each formula stays below Excel's 8,192 characters)."""
+    the codes' verdicts, then the problem segments that do not fit into 本行问题 itself
+    (template columns start at A; each formula stays below Excel's 8,192 characters)."""
     width = len(template.columns)
     refs = {col.name: f"{get_column_letter(c)}{row}" for c, col in enumerate(template.columns, start=1)}
     aux_cols = helpers(template)
     dates = [col for col in aux_cols if col.type == "date"]
-    aux = {col.name: f"{get_column_letter(width + 2 + i)}{row}" for i, col in enumerate(aux_cols)}
-    texts = {col.name: f"{get_column_letter(width + 2 + len(aux_cols) + i)}{row}" for i, col in enumerate(dates)}
-    segments = [_segment(col.name, checks) for col in template.columns
-                if (checks := column_checks(template, col, refs, aux, config, lists))]
+    at = iter(get_column_letter(c) + str(row) for c in range(width + 2, 16385))
+    aux = {col.name: next(at) for col in aux_cols}
+    texts = {col.name: next(at) for col in dates}
+    numbers = {col.name: next(at) for col in dates}
+    verdicts, code_formulas = {}, []
+    for col in aux_cols:
+        verdicts[col.name], formulas = code_helpers(template, col, refs, aux[col.name], at)
+        code_formulas += formulas
+    segments = [_chain(col.name, checks) for col in template.columns
+                if (checks := column_checks(template, col, refs, aux, verdicts, config, lists))]
     first, *rest = _pack(segments) or [['""']]
-    start = width + 2 + len(aux_cols) + len(dates)
-    rest_refs = [f"{get_column_letter(start + i)}{row}" for i in range(len(rest))]
+    rest_refs = [next(at) for _ in rest]
     unless_blank = f'=IF(COUNTA(A{row}:{get_column_letter(width)}{row})=0,"",'  # a blank row costs one COUNTA a cell
-    values = [date_serial(refs[col.name], texts[col.name]) if col.type == "date" else _clean(refs[col.name]) for col in aux_cols]
+    values = [date_serial(refs[col.name], numbers[col.name]) if col.type == "date" else _clean(refs[col.name]) for col in aux_cols]
     return [unless_blank + formula + ")" for formula in ["&".join(first + rest_refs), *values,
                                                           *(date_text(refs[col.name]) for col in dates),
-                                                          *("&".join(group) for group in rest)]]
+                                                          *(date_number(refs[col.name], texts[col.name]) for col in dates),
+                                                          *code_formulas, *("&".join(group) for group in rest)]]
 
 
 class SharedFormula(ArrayFormula):
