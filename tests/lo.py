@@ -11,6 +11,7 @@ runs do not fight over the profile lock.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import subprocess
 import tempfile
@@ -47,6 +48,19 @@ def recalculated_sheets(books: dict[Path, list[str]], outdir: Path, timeout: int
     _run(list(books), EVERY_SHEET_CSV, outdir, timeout, [path for book in names.values() for path in book.values()])
     return {src: {sheet: list(csv.reader(path.open(encoding="utf-8", newline=""))) for sheet, path in book.items()}
             for src, book in names.items()}
+
+
+def first_sheet_fills(src: Path, outdir: Path) -> list[list[str | None]]:
+    """The background colour LibreOffice shows in each cell of the first sheet of ``src``
+    (conditional formats applied), as "RRGGBB" or None: ``fills[r - 1][c - 1]`` for sheet row r,
+    column c. Read from LibreOffice's HTML export, which writes each cell's effective fill."""
+    html = convert(src, "html", outdir).read_text(encoding="utf-8", errors="replace")
+    table = html[html.index("<table"):html.index("</table>")]
+    def fill(td: str) -> str | None:
+        found = re.search(r'bgcolor="#([0-9A-Fa-f]{6})"', td)
+        return found.group(1).upper() if found else None
+
+    return [[fill(td) for td in re.findall(r"<td[^>]*>", row)] for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
 
 
 def text_at(rows: list[list[str]], r: int, c: int) -> str:

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 import stdnum.cn.ric as ric
 import stdnum.cn.uscc as uscc
-from lo import needs_soffice, recalculated_sheets, text_at
+from lo import first_sheet_fills, needs_soffice, recalculated_sheets, text_at
 from openpyxl.utils import get_column_letter
 
 from credit_macros import catalogue
@@ -175,6 +175,22 @@ def test_live_layer_agrees_with_check(recalculated, key):
 
 
 @needs_soffice
+def test_cells_are_coloured_as_check_judges_them(tmp_path):
+    """The conditional formats, as LibreOffice shows them: every template cell of the random rows
+    has the error colour where ``check`` finds an error, the warning colour where only a warning,
+    and no colour where neither (a clerk sees the bad cell itself, not only 本行问题)."""
+    template = catalogue.template("行政强制")
+    source, first = _filled_blank(template, tmp_path, 20261203)
+    fills = first_sheet_fills(source, tmp_path / "html")
+    expected = _check_verdicts(_check_findings(source, template))
+    colour = {"error": CONFIG.color("error").upper(), "warning": CONFIG.color("warning").upper()}
+    assert set(expected.values()) == {"error", "warning"}
+    shown = {(r, c): fills[r - 1][c - 1] for r in range(first, first + ROWS) for c in range(1, len(template.columns) + 1)}
+    wrong = {cell: (expected.get(cell), fill) for cell, fill in shown.items() if fill != (colour[expected[cell]] if cell in expected else None)}
+    assert not wrong, sorted(wrong.items())[:10]
+
+
+@needs_soffice
 def test_a_broken_rule_formula_is_caught(tmp_path, monkeypatch):
     """The comparison can fail: with the GB 32100 check-character test broken (the residue times 0:
     every check character accepted, a character not allowed still an error), exactly the cells ``check`` finds a wrong check character in — or,
@@ -200,6 +216,10 @@ def _formulas(ws):
             value = cell.value.text if isinstance(cell.value, live_check.SharedFormula) else cell.value
             if isinstance(value, str) and value.startswith("="):
                 yield cell.coordinate, value
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            for formula in rule.formula:
+                yield str(cf.sqref), "=" + formula
 
 
 def test_formulas_use_only_portable_functions_and_fit_excel():
@@ -210,9 +230,18 @@ def test_formulas_use_only_portable_functions_and_fit_excel():
                 assert len(formula) < 8192, (template.key, ws.title, coordinate, len(formula))
                 used |= set(re.findall(r"([A-Z]+)\(", re.sub(r'"[^"]*"', "", formula)))
     assert used <= set(live_check.FUNCTIONS), used - set(live_check.FUNCTIONS)
-    assert used == {"AND", "ASC", "IFERROR", "ISTEXT", "CHAR", "COUNTA", "DATE", "DAY", "EXACT", "FIND", "IF", "INT", "ISERROR", "ISLOGICAL",
-                    "ISNUMBER", "LEFT", "LEN", "MATCH", "MID", "MOD", "MONTH", "NA", "NOT", "OR", "RIGHT", "SUBSTITUTE",
+    assert used == {"AND", "ASC", "IFERROR", "ISTEXT", "CHOOSE", "COLUMN", "CHAR", "COUNTA", "DATE", "DAY", "EXACT", "FIND", "IF", "INT", "ISERROR", "ISLOGICAL",
+                    "ISNUMBER", "LEFT", "LEN", "MID", "MOD", "MONTH", "NA", "NOT", "OR", "RIGHT", "SUBSTITUTE",
                     "SUMPRODUCT", "TODAY", "TRIM", "UPPER", "VALUE", "ABS", "SUM"}, used
+
+
+def test_a_long_or_barred_choice_list_is_matched_on_the_list_sheet():
+    """A choice is looked up between bars in one text; a list whose text would pass Excel's 255
+    characters a literal, or with a bar in a value, is MATCHed on the list sheet instead."""
+    cells = "'_lists'!$A$2:$A$4"
+    assert live_check._not_listed("B2", ["是", "否"], cells) == 'OR(ISNUMBER(FIND("|",B2)),ISERROR(FIND("|"&TRIM(B2)&"|","|是|否|")))'
+    for values in (["甲" * 200, "乙" * 60], ["a|b", "c"]):
+        assert live_check._not_listed("B2", values, cells) == f"ISERROR(MATCH(TRIM(B2),{cells},0))"
 
 
 def test_each_layer_column_is_one_shared_formula():

@@ -66,7 +66,7 @@ LIVE_RULES = {  # rule code (catalogue/rules.toml) → what the formulas check (
     "number": "数字不为负",
     **{rule.code: "跨列必填" for rule in cross_rules()},  # each cross rule has its code (templates.toml)
 }
-FUNCTIONS = ("AND", "IFERROR", "ISTEXT", "ASC", "DATE", "DAY", "FIND", "IF", "INT", "ISERROR", "ISNUMBER", "LEFT", "LEN", "MATCH",
+FUNCTIONS = ("AND", "IFERROR", "ISTEXT", "CHOOSE", "COLUMN", "ASC", "DATE", "DAY", "FIND", "IF", "INT", "ISERROR", "ISNUMBER", "LEFT", "LEN", "MATCH",
              "MID", "MOD", "MONTH", "NA", "NOT", "OR", "SUBSTITUTE", "SUMPRODUCT", "TODAY", "TRIM", "UPPER",
              "VALUE", "ISLOGICAL", "COUNTA", "ABS", "EXACT", "RIGHT", "CHAR", "SUM")
 
@@ -359,7 +359,7 @@ def _value_checks(template: Template, column: Column, ref: str, refs: dict[str, 
         values = ["是", "否"] if kind == "yesno" else enum_values(column.enum, config)
         if not values:
             return []
-        return [Check("enum", f"ISERROR(MATCH(TRIM({ref}),{lists[column.enum or '是否']},0))",
+        return [Check("enum", _not_listed(ref, values, lists[column.enum or "是否"]),
                       _q(f"不是可选值，应为 {'、'.join(values)} 之一，请从下拉列表选择"))]
     if kind == "text":
         if not column.text:
@@ -391,6 +391,16 @@ def _value_checks(template: Template, column: Column, ref: str, refs: dict[str, 
     if kind == "id_number":
         return _code_checks(ref, c, _id_checks(template, column, refs, c, verdicts))
     return []
+
+
+def _not_listed(ref: str, values: list[str], cells: str) -> str:
+    """The trimmed text of ``ref`` is none of ``values`` (exactly, as the engine compares): found
+    between bars in one text, which costs far less than a MATCH over the list sheet's ``cells``
+    (used when a value holds a bar or the text would pass Excel's 255 characters a literal)."""
+    listed = "|" + "|".join(values) + "|"
+    if any("|" in v for v in values) or len(listed) > 255:
+        return f"ISERROR(MATCH(TRIM({ref}),{cells},0))"
+    return f'OR(ISNUMBER(FIND("|",{ref})),ISERROR(FIND("|"&TRIM({ref})&"|",{_q(listed)})))'
 
 
 def _companion(template: Template, enum: str, column: Column) -> Column | None:
@@ -456,7 +466,20 @@ def code_helpers(template: Template, column: Column, refs: dict[str, str], c: st
     free cells), each computed only under the class that reads it, and their formulas."""
     guards = _code_guards(template, column, refs)
     verdicts = {key: next(cells) for key in guards}
-    return verdicts, [f'IF({cond},{VERDICTS[key](c)},"")' if cond else VERDICTS[key](c) for key, cond in guards.items()]
+    formulas = []
+    for key, cond in guards.items():
+        v, above = verdicts[key], _above(verdicts[key])
+        # the row above's verdict when it is of the same code (the agency codes repeat on every row)
+        verdict = f'IFERROR(IF(AND({c}={_above(c)},{above}<>""),{above},NA()),{VERDICTS[key](c)})'
+        formulas.append(f'IF({cond},{verdict},"")' if cond else verdict)
+    return verdicts, formulas
+
+
+def _above(cell: str) -> str:
+    """The cell one row up ("S7" → "S6"; in a shared formula it stays the row above: a deleted
+    row above makes it #REF!, and IFERROR then computes the verdict afresh)."""
+    letters = cell.rstrip("0123456789")
+    return f"{letters}{int(cell[len(letters):]) - 1}"
 
 
 # --- the sheet ---------------------------------------------------------------------------------
@@ -505,12 +528,13 @@ def row_formulas(template: Template, row: int, config, lists: dict[str, str]) ->
                 if (checks := column_checks(template, col, refs, aux, verdicts, config, lists))]
     first, *rest = _pack(segments) or [['""']]
     rest_refs = [next(at) for _ in rest]
-    unless_blank = f'=IF(COUNTA(A{row}:{get_column_letter(width)}{row})=0,"",'  # a blank row costs one COUNTA a cell
+    unless_blank = f'=IF(COUNTA(A{row}:{get_column_letter(width)}{row})=0,"",{{}})'  # a blank row costs one COUNTA
     values = [date_serial(refs[col.name], numbers[col.name]) if col.type == "date" else _clean(refs[col.name]) for col in aux_cols]
-    return [unless_blank + formula + ")" for formula in ["&".join(first + rest_refs), *values,
-                                                          *(date_text(refs[col.name]) for col in dates),
-                                                          *(date_number(refs[col.name], texts[col.name]) for col in dates),
-                                                          *code_formulas, *("&".join(group) for group in rest)]]
+    # the helpers are read only where 本行问题 finds the row filled, and cost little on a blank one
+    helpers_ = [*values, *(date_text(refs[col.name]) for col in dates),
+                *(date_number(refs[col.name], texts[col.name]) for col in dates), *code_formulas]
+    return ([unless_blank.format("&".join(first + rest_refs))] + ["=" + f for f in helpers_]
+            + [unless_blank.format("&".join(group)) for group in rest])
 
 
 class SharedFormula(ArrayFormula):
@@ -552,11 +576,14 @@ def add_live_layer(ws, template: Template, config, lists: dict[str, str], first_
             ws[f"{c}{r}"] = SharedFormula(i)
         if i == 0:
             styles.style_all((ws[f"{c}{r}"] for r in range(first_row, end + 1)), font=red)
-    for c, column in enumerate(template.columns, start=1):
-        target = f"{get_column_letter(c)}{first_row}:{get_column_letter(c)}{end}"
-        for mark, colour in ((f"「{column.name}」：", "error"), (f"「{column.name}」（提醒）：", "warning")):
-            rule = FormulaRule(formula=[f"ISNUMBER(FIND({_q(mark)},${letter}{first_row}))"], fill=styles.fill(config.color(colour)), stopIfTrue=True)
-            ws.conditional_formatting.add(target, rule)
+    # two rules over the whole block (one per colour, not two per column: LibreOffice tells every rule
+    # each time a 本行问题 cell is computed); the column's name by its position
+    names = "CHOOSE(COLUMN(A1)," + ",".join(_q(column.name) for column in template.columns) + ")"
+    target = f"A{first_row}:{get_column_letter(len(template.columns))}{end}"
+    for mark, colour in (("」：", "error"), ("」（提醒）：", "warning")):
+        rule = FormulaRule(formula=[f'ISNUMBER(FIND("「"&{names}&{_q(mark)},${letter}{first_row}))'],
+                           fill=styles.fill(config.color(colour)), stopIfTrue=True)
+        ws.conditional_formatting.add(target, rule)
     return f"{quote_sheetname(ws.title)}!${letter}${first_row}:${letter}${end}"
 
 
