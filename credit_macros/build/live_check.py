@@ -4,8 +4,8 @@ Every template sheet gets, generated from the catalogue's column types (no per-s
 
 * a 本行问题 column after the template's last column: one formula per row listing the row's
   problems in Chinese (``「裁决机关代码」：校验位错误，应为 X；``), empty for a good or blank row,
-  with hidden helper cells to its right (cleaned codes, date serials, the problem segments that
-  do not fit into 本行问题); every column is one shared formula (``SharedFormula``), stored once;
+  with hidden helper cells to its right (cleaned codes and their verdicts, dates as text, as
+  yyyymmdd and as serials, the problem segments that do not fit into 本行问题); every column is one shared formula (``SharedFormula``), stored once;
 * conditional formats colouring a cell with an error (error colour) or only a warning (warning
   colour); they read the 本行问题 text of their row, so cell colour and text always agree.
 
@@ -468,7 +468,7 @@ def code_helpers(template: Template, column: Column, refs: dict[str, str], c: st
     verdicts = {key: next(cells) for key in guards}
     formulas = []
     for key, cond in guards.items():
-        v, above = verdicts[key], _above(verdicts[key])
+        above = _above(verdicts[key])
         # the row above's verdict when it is of the same code (the agency codes repeat on every row)
         verdict = f'IFERROR(IF(AND({c}={_above(c)},{above}<>""),{above},NA()),{VERDICTS[key](c)})'
         formulas.append(f'IF({cond},{verdict},"")' if cond else verdict)
@@ -509,8 +509,8 @@ def _pack(segments: list[str]) -> list[list[str]]:
 
 def row_formulas(template: Template, row: int, config, lists: dict[str, str]) -> list[str]:
     """The formulas of sheet row ``row``: 本行问题, then the hidden helper cells: the cleaned
-    codes and date serials the checks read, the typed dates' normalised text the serials read,
-    the codes' verdicts, then the problem segments that do not fit into 本行问题 itself
+    codes and date serials the checks read, the typed dates' normalised text and yyyymmdd number
+    the serials are made from, the codes' verdicts, then the problem segments that do not fit into 本行问题 itself
     (template columns start at A; each formula stays below Excel's 8,192 characters)."""
     width = len(template.columns)
     refs = {col.name: f"{get_column_letter(c)}{row}" for c, col in enumerate(template.columns, start=1)}
@@ -531,9 +531,9 @@ def row_formulas(template: Template, row: int, config, lists: dict[str, str]) ->
     unless_blank = f'=IF(COUNTA(A{row}:{get_column_letter(width)}{row})=0,"",{{}})'  # a blank row costs one COUNTA
     values = [date_serial(refs[col.name], numbers[col.name]) if col.type == "date" else _clean(refs[col.name]) for col in aux_cols]
     # the helpers are read only where 本行问题 finds the row filled, and cost little on a blank one
-    helpers_ = [*values, *(date_text(refs[col.name]) for col in dates),
-                *(date_number(refs[col.name], texts[col.name]) for col in dates), *code_formulas]
-    return ([unless_blank.format("&".join(first + rest_refs))] + ["=" + f for f in helpers_]
+    hidden = [*values, *(date_text(refs[col.name]) for col in dates),
+              *(date_number(refs[col.name], texts[col.name]) for col in dates), *code_formulas]
+    return ([unless_blank.format("&".join(first + rest_refs))] + ["=" + f for f in hidden]
             + [unless_blank.format("&".join(group)) for group in rest])
 
 
@@ -578,16 +578,16 @@ def add_live_layer(ws, template: Template, config, lists: dict[str, str], first_
             styles.style_all((ws[f"{c}{r}"] for r in range(first_row, end + 1)), font=red)
     # two rules over the whole block (one per colour, not two per column: LibreOffice tells every rule
     # each time a 本行问题 cell is computed); the column's name by its position
-    names = "CHOOSE(COLUMN(A1)," + ",".join(_q(column.name) for column in template.columns) + ")"
+    names = f"CHOOSE(COLUMN(A{first_row})," + ",".join(_q(column.name) for column in template.columns) + ")"
     target = f"A{first_row}:{get_column_letter(len(template.columns))}{end}"
-    for mark, colour in (("」：", "error"), ("」（提醒）：", "warning")):
+    for mark, colour in ((ERROR_MARK, "error"), ("」" + WARNING_MARK, "warning")):
         rule = FormulaRule(formula=[f'ISNUMBER(FIND("「"&{names}&{_q(mark)},${letter}{first_row}))'],
                            fill=styles.fill(config.color(colour)), stopIfTrue=True)
         ws.conditional_formatting.add(target, rule)
     return f"{quote_sheetname(ws.title)}!${letter}${first_row}:${letter}${end}"
 
 
-ERROR_MARK, WARNING_MARK = "」：", "（提醒）："  # end of a segment's prefix (see ``_segment``)
+ERROR_MARK, WARNING_MARK = "」：", "（提醒）："  # end of a problem text's prefix (see ``_text``)
 
 
 def _count(cells: str, mark: str) -> str:
