@@ -350,6 +350,42 @@ def test_colours_follow_config(master, tmp_path):
     assert [str(cf.sqref) for cf in ws.conditional_formatting] == ["A3:J37"]
 
 
+def test_a_holiday_added_to_config_reaches_the_calendar_sheet(master, tmp_path):
+    wednesday = dt.date(2026, 10, 14)
+    at = 2 + (wednesday - dt.date(CONFIG["office"]["plan_year"] - 1, 1, 1)).days  # its row (the sheet starts on 1 January)
+
+    def calendar_row():
+        row = openpyxl.load_workbook(master)[CALENDAR_SHEET][at]
+        return [c.value for c in row[:6]], row[0].number_format
+
+    before = calendar_row()
+    assert before == ([dt.datetime(2026, 10, 14), before[0][1], 1, 0, 0, dt.datetime(2026, 10, 14)], "yyyy-mm-dd")
+    config = tmp_path / "config.toml"
+    config.write_text('[calendar]\nextra_holidays = ["2026-10-14"]\n', encoding="utf-8")
+    code, out, err = main_with(config, "status", str(master), "--as-of", "2026-10-08")
+    assert code == 0 and out.startswith("已更新"), err
+    assert calendar_row() == ([dt.datetime(2026, 10, 14), before[0][1] - 1, 0, 0, 0, dt.datetime(2026, 10, 15)], "yyyy-mm-dd")
+
+
+@pytest.mark.parametrize("damage", ["none", "value", "format", "shown", "cell added"])
+def test_install_notices_any_change_of_the_calendar_sheet(built, damage):
+    """status compares the hidden 日历 cell by cell (type, value, format) instead of saving it
+    twice; whatever a hand changed there is noticed (and then rewritten), an intact sheet is not."""
+    from credit_macros.commands.status import _install
+
+    wb = openpyxl.load_workbook(built)
+    ws = wb[CALENDAR_SHEET]
+    if damage == "value":
+        ws["C300"].value = 7
+    elif damage == "format":
+        ws["A300"].number_format = "General"
+    elif damage == "shown":
+        ws.sheet_state = "visible"
+    elif damage == "cell added":
+        ws["M5"] = "备注"
+    assert _install(wb, CONFIG, CALENDAR, dt.date(2026, 10, 8), "") is (damage != "none")
+
+
 def main_with(config, *argv):
     out, err = io.StringIO(), io.StringIO()
     return main(["--config", str(config), *argv], out=out, err=err), out.getvalue(), err.getvalue()

@@ -31,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils.datetime import to_excel
 from python_calamine import CalamineError
 
 from credit_macros import deadlines
@@ -105,15 +106,27 @@ def _open(path: Path) -> tuple[dict[str, int], object, dict[str, list[list]]]:
 _UNSTABLE = re.compile(rb'\spriority="\d+"|\soutlineLevelCol="0"')
 
 
-def _saved(wb) -> dict[str, bytes]:
-    """The parts of ``wb`` as openpyxl saves it, for comparison: the save time left out, the
-    conditional formats' priorities, which openpyxl numbers on from the rules it removed (the
-    rules are re-added in the same order, so their order is what counts), and the
-    ``outlineLevelCol="0"`` its first save of a loaded sheet adds."""
+def _saved(wb) -> tuple[dict[str, bytes], dict]:
+    """The parts of ``wb`` as openpyxl saves it, for comparison, with the 日历 sheet's cells
+    given apart as (type, value as saved, style) by position — saving its thousands of rows
+    was most of a status run. Left out of the parts: the save time, the conditional formats'
+    priorities, which openpyxl numbers on from the rules it removed (the rules are re-added in
+    the same order, so their order is what counts), and the ``outlineLevelCol="0"`` its first
+    save of a loaded sheet adds."""
+    calendar = wb[CALENDAR_SHEET] if CALENDAR_SHEET in wb.sheetnames else None
+    cells = calendar._cells if calendar is not None else {}
+    grid = {at: (cell.data_type, to_excel(cell.value) if cell.data_type == "d" else cell.value,
+                 tuple(cell._style) if cell.has_style else ()) for at, cell in cells.items()}
     buffer = io.BytesIO()
-    wb.save(buffer)
+    if calendar is not None:
+        calendar._cells = {}
+    try:
+        wb.save(buffer)
+    finally:
+        if calendar is not None:
+            calendar._cells = cells
     with zipfile.ZipFile(buffer) as book:
-        return {name: _UNSTABLE.sub(b"", book.read(name)) for name in book.namelist() if name != _SAVED_ANEW}
+        return {name: _UNSTABLE.sub(b"", book.read(name)) for name in book.namelist() if name != _SAVED_ANEW}, grid
 
 
 def _install(wb, config, calendar, day: dt.date, where: str) -> bool:
