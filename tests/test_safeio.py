@@ -14,6 +14,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import forked
 import pytest
 from runcli import run
 
@@ -304,19 +305,25 @@ def test_stale_temporaries_of_a_killed_run_are_removed_and_said(office):
 
 def _killed_runs(folder, argv_of, tries, seed, reset=None):
     """Run ``argv_of(i)`` to completion once (to time it), then ``tries`` times killed with
-    SIGKILL at a random moment; after each kill the file and all its backups must read."""
+    SIGKILL at a random moment of its run; after each kill the file and all its backups must
+    read. The runs are forked from a process that has imported the package (``forked``), so the
+    moments fall in the command's work, not in Python's start."""
     rng = random.Random(seed)
+    config = ("--config", folder / "config.toml")
+    forked.ready()
     start = time.monotonic()
-    assert subprocess_cli(folder, *argv_of(0)).wait() in (0, 1)
+    proc = forked.start(folder, *config, *argv_of(0))
+    proc.join()
+    assert proc.exitcode in (0, 1)
     full = time.monotonic() - start
     path = Path(argv_of(0)[1])
     for i in range(1, tries + 1):
         if reset:
             reset()
-        proc = subprocess_cli(folder, *argv_of(i))
+        proc = forked.start(folder, *config, *argv_of(i))
         time.sleep(rng.uniform(0.1, full))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.kill()
+        proc.join()
         readable(path)
         for backup in safeio.backups(path):
             readable(backup)
