@@ -47,9 +47,9 @@ from credit_macros.report import make_report
 from credit_macros.safeio import atomic_write
 from credit_macros.io.intake import gather
 from credit_macros.submissions import QUARTERLY, month_label, parse_month, quarter_label
-from credit_macros.table import find_table
+from credit_macros.table import HEADER_SCAN_ROWS, find_table
 from credit_macros.build import calendar_sheet, tracking
-from credit_macros.build.cells import put_rows, sheet_grid
+from credit_macros.build.cells import put_rows
 from credit_macros.io.collect_master import collect_into
 from credit_macros.build.master import MASTER_NAME, write_build
 from credit_macros.build.submissions_sheet import refresh_submissions
@@ -188,7 +188,8 @@ def unit_workbook(unit: str, period: str, config, rows: dict[str, list[list]], w
     wb = build_unit_book(unit, period, config)
     for key, data in rows.items():
         ws = wb[catalogue.template(key).sheet]
-        table = find_table(ws.title, sheet_grid(ws), only=catalogue.template(key))
+        top = [list(row) for row in ws.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)]  # the headers are there
+        table = find_table(ws.title, top, only=catalogue.template(key))
         put_rows(ws, table.first_row, data)
     if not with_metadata:
         for name in (META_SHEET, META_VISIBLE_SHEET):

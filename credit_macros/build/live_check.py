@@ -565,17 +565,19 @@ def add_live_layer(ws, template: Template, config, lists: dict[str, str], first_
     head = ws.cell(first_row - 1, col, LIVE_COLUMN)
     styles.style_header(head, config.color("header"))
     ws.column_dimensions[letter].width = 60
-    for i in range(len(row_formulas(template, first_row, config, lists)) - 1):
-        ws.column_dimensions[get_column_letter(col + 1 + i)].hidden = True
+    formulas = row_formulas(template, first_row, config, lists)  # group i: column col + i
+    for i in range(1, len(formulas)):
+        ws.column_dimensions[get_column_letter(col + i)].hidden = True
     red = Font(color="C00000")
     end = first_row + rows - 1
-    for i, formula in enumerate(row_formulas(template, first_row, config, lists)):  # group i: column col + i
-        c = get_column_letter(col + i)
-        ws[f"{c}{first_row}"] = SharedFormula(i, f"{c}{first_row}:{c}{end}", formula)
+    for i, formula in enumerate(formulas):
+        column = col + i
+        c = get_column_letter(column)
+        ws.cell(first_row, column).value = SharedFormula(i, f"{c}{first_row}:{c}{end}", formula)
         for r in range(first_row + 1, end + 1):
-            ws[f"{c}{r}"] = SharedFormula(i)
+            ws.cell(r, column).value = SharedFormula(i)
         if i == 0:
-            styles.style_all((ws[f"{c}{r}"] for r in range(first_row, end + 1)), font=red)
+            styles.style_all((ws.cell(r, column) for r in range(first_row, end + 1)), font=red)
     # two rules over the whole block (one per colour, not two per column: LibreOffice tells every rule
     # each time a 本行问题 cell is computed); the column's name by its position
     names = f"CHOOSE(COLUMN(A{first_row})," + ",".join(_q(column.name) for column in template.columns) + ")"
