@@ -7,7 +7,6 @@ import errno
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import time

@@ -3,8 +3,9 @@
 One LibreOffice run recalculates a built master with copies of 事项台账 (random event types,
 start dates from 2023 to 2027, some done) and of 重点任务 (random and tricky as-of dates, some
 ticks), each copy with its own 基准日期. openpyxl saves formulas without results, so every
-value read back (each sheet's CSV, as LibreOffice shows the values) was computed by LibreOffice. The expected values come from ``deadlines``
-(``event_due``, ``status``, ``current_period`` via ``task_period``).
+value read back (each sheet's CSV, as LibreOffice shows the values) was computed by LibreOffice.
+The expected values come from ``deadlines`` (``event_due``, ``status``, ``current_period`` via
+``task_period``).
 """
 
 import datetime as dt
@@ -13,7 +14,7 @@ import random
 import openpyxl
 import pytest
 from lo import needs_soffice, recalculated_sheets, text_at
-from openpyxl.utils import column_index_from_string
+from openpyxl.utils.cell import coordinate_to_tuple
 
 from credit_macros import deadlines, tasks
 from credit_macros.build import calendar_sheet as cs
@@ -49,8 +50,7 @@ def _text(value) -> str:
 
 
 def _at(rows: list[list[str]], coord: str) -> str:
-    letters = coord.rstrip("0123456789")
-    return text_at(rows, int(coord[len(letters):]), column_index_from_string(letters))
+    return text_at(rows, *coordinate_to_tuple(coord))
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +99,7 @@ def recalculated(tmp_path_factory):
         expected[ws.title] = cells
     source = folder / "source.xlsx"
     wb.save(source)  # openpyxl keeps no cached results: LibreOffice must compute every formula
-    # the computed values as text, each sheet as CSV: LibreOffice need
-    # not write the whole master back as .xlsx
+    # the computed values as text, each sheet as CSV (LibreOffice need not write the master back as .xlsx)
     return expected, recalculated_sheets({source: list(expected)}, folder / "lo")[source]
 
 

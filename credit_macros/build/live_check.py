@@ -5,7 +5,8 @@ Every template sheet gets, generated from the catalogue's column types (no per-s
 * a 本行问题 column after the template's last column: one formula per row listing the row's
   problems in Chinese (``「裁决机关代码」：校验位错误，应为 X；``), empty for a good or blank row,
   with hidden helper cells to its right (cleaned codes and their verdicts, dates as text, as
-  yyyymmdd and as serials, the problem segments that do not fit into 本行问题); every column is one shared formula (``SharedFormula``), stored once;
+  yyyymmdd and as serials, the problem segments that do not fit into 本行问题); every column is
+  one shared formula (``SharedFormula``), stored once;
 * conditional formats colouring a cell with an error (error colour) or only a warning (warning
   colour); they read the 本行问题 text of their row, so cell colour and text always agree.
 
@@ -510,8 +511,8 @@ def _pack(segments: list[str]) -> list[list[str]]:
 def row_formulas(template: Template, row: int, config, lists: dict[str, str]) -> list[str]:
     """The formulas of sheet row ``row``: 本行问题, then the hidden helper cells: the cleaned
     codes and date serials the checks read, the typed dates' normalised text and yyyymmdd number
-    the serials are made from, the codes' verdicts, then the problem segments that do not fit into 本行问题 itself
-    (template columns start at A; each formula stays below Excel's 8,192 characters)."""
+    the serials are made from, the codes' verdicts, then the problem segments that do not fit into
+    本行问题 itself (template columns start at A; each formula stays below Excel's 8,192 characters)."""
     width = len(template.columns)
     refs = {col.name: f"{get_column_letter(c)}{row}" for c, col in enumerate(template.columns, start=1)}
     aux_cols = helpers(template)
